@@ -1,0 +1,5 @@
+import sys
+
+from outage.cli import main
+
+sys.exit(main())

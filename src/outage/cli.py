@@ -1,0 +1,37 @@
+"""The `python -m outage` command line: one subcommand per model.
+
+Each model package owns a `cli` module with `register(subparsers)`, which adds its
+subcommand and sets `func` on the parser; `func(args)` returns the exit status.
+"""
+
+import argparse
+import importlib
+import sys
+
+# Model packages that contribute a subcommand, in the order the help lists them.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
+class CliError(Exception):
+    """A bad parameter: reported as one line on stderr with exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m outage",
+        description="Models of the AWS us-east-1 outage of 19-20 October 2025.",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (CliError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
