@@ -1,0 +1,113 @@
+/*
+ * Draws every Plotly figure of a page with the site's one self-hosted plotly.js.
+ *
+ * Figures arrive as an empty <div class="plotly-figure"> plus their JSON in a
+ * <script type="application/json" data-figure-for="ID"> (written by outage.site.renderer).
+ * plotly.js is loaded on the first page that has a figure and kept for the rest of the visit.
+ * Material's instant navigation swaps pages without reloading, so drawing subscribes to its
+ * document$ stream; and figures take their text and grid colours from the current colour
+ * scheme, redrawn when the reader toggles light/dark.
+ */
+(function () {
+  "use strict";
+
+  var bundleUrl = new URL("plotly.min.js", document.currentScript.src).href;
+  var loading = null;
+
+  function loadPlotly() {
+    if (window.Plotly) return Promise.resolve(window.Plotly);
+    if (!loading) {
+      loading = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = bundleUrl;
+        script.onload = function () { resolve(window.Plotly); };
+        script.onerror = function () { reject(new Error("could not load " + bundleUrl)); };
+        document.head.appendChild(script);
+      });
+    }
+    return loading;
+  }
+
+  // Material's colours are CSS variables (some in hsla); let the browser resolve them.
+  function resolvedColour(variable) {
+    var probe = document.createElement("span");
+    probe.style.color = "var(" + variable + ")";
+    document.body.appendChild(probe);
+    var colour = getComputedStyle(probe).color;
+    probe.remove();
+    return colour;
+  }
+
+  function schemeUpdate(layout) {
+    var text = resolvedColour("--md-default-fg-color");
+    var grid = resolvedColour("--md-default-fg-color--lightest");
+    var line = resolvedColour("--md-default-fg-color--lighter");
+    var update = {
+      "font.color": text,
+      "font.family": getComputedStyle(document.body).fontFamily,
+      "legend.font.color": text,
+      "title.font.color": text,
+    };
+    Object.keys(layout).forEach(function (key) {
+      if (/^[xy]axis\d*$/.test(key)) {
+        update[key + ".gridcolor"] = grid;
+        update[key + ".linecolor"] = line;
+        update[key + ".zerolinecolor"] = line;
+        update[key + ".tickfont.color"] = text;
+        update[key + ".title.font.color"] = text;
+      }
+    });
+    if (layout.sliders) {
+      layout.sliders.forEach(function (_, i) {
+        update["sliders[" + i + "].font.color"] = text;
+        update["sliders[" + i + "].currentvalue.font.color"] = text;
+      });
+    }
+    return update;
+  }
+
+  function figureData(div) {
+    var node = document.querySelector('script[data-figure-for="' + div.id + '"]');
+    return node ? JSON.parse(node.textContent) : null;
+  }
+
+  function draw(Plotly, div) {
+    var spec = figureData(div);
+    if (!spec) throw new Error("no data for figure " + div.id);
+    var layout = spec.layout || {};
+    var config = { responsive: true, displaylogo: false };
+    return Plotly.newPlot(div, spec.data || [], layout, config).then(function () {
+      if (spec.frames) Plotly.addFrames(div, spec.frames);
+      div.dataset.rendered = "true";
+      return Plotly.relayout(div, schemeUpdate(layout));
+    });
+  }
+
+  function drawAll() {
+    var divs = Array.prototype.slice.call(document.querySelectorAll("div.plotly-figure"));
+    if (divs.length === 0) return;
+    loadPlotly().then(function (Plotly) {
+      divs.forEach(function (div) {
+        if (!div.dataset.rendered) draw(Plotly, div);
+      });
+    });
+  }
+
+  function recolourAll() {
+    if (!window.Plotly) return;
+    document.querySelectorAll("div.plotly-figure[data-rendered]").forEach(function (div) {
+      window.Plotly.relayout(div, schemeUpdate(div.layout || {}));
+    });
+  }
+
+  new MutationObserver(recolourAll).observe(document.body, {
+    attributes: true,
+    attributeFilter: ["data-md-color-scheme"],
+  });
+
+  if (typeof document$ !== "undefined") {
+    document$.subscribe(drawAll);
+  } else {
+    document.addEventListener("DOMContentLoaded", drawAll);
+  }
+})();
