@@ -1,0 +1,272 @@
+"""Breadth-first explicit-state exploration with shortest counterexamples.
+
+The explorer visits every state reachable from the initial states, once per symmetry class
+when the model supplies a ``representative``. Breadth-first order gives, for free, the
+shortest trace (in model actions) to the first state or transition that violates or
+witnesses each property. ``progress`` properties are decided afterwards on the stored graph
+by reverse reachability from the goal states.
+
+A state budget stops the search early. A stopped search can still prove a violation (the
+trace it found is real, and still the shortest, because every shallower state was expanded
+first), but it never answers "holds": what it did not visit could break the property.
+"""
+
+import time
+from array import array
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from outage.checker.progress import can_reach_goal
+from outage.checker.spec import Action, Model, Property, State
+
+HOLDS, VIOLATED, INCOMPLETE = "holds", "violated", "incomplete"
+
+
+@dataclass(frozen=True)
+class PropertyResult:
+    """The verdict on one property.
+
+    ``trace`` is the shortest counterexample for ``always``/``always-step``/``progress`` (for
+    ``progress``: a path to a state from which the goal can no longer be reached), the
+    shortest witness for ``sometimes``/``sometimes-step``, or ``None``. It is a tuple of
+    actions that :func:`replay` turns back into states, starting from ``Exploration.initial``.
+    """
+
+    name: str
+    kind: str
+    verdict: str
+    trace: tuple[Action, ...] | None
+    required: bool = True
+
+    @property
+    def trace_length(self) -> int | None:
+        return None if self.trace is None else len(self.trace)
+
+
+@dataclass(frozen=True)
+class Exploration:
+    """Everything one search found. ``states`` counts distinct (canonical) states."""
+
+    model_name: str
+    states: int
+    transitions: int
+    depth: int
+    complete: bool
+    symmetry: bool
+    seconds: float
+    initial: tuple[State, ...]
+    results: tuple[PropertyResult, ...]
+
+    @property
+    def verdict(self) -> str:
+        """``violated`` if any required property is, else ``incomplete`` if any required one
+        is, else ``holds``."""
+        verdicts = {r.verdict for r in self.results if r.required}
+        if VIOLATED in verdicts:
+            return VIOLATED
+        return INCOMPLETE if INCOMPLETE in verdicts else HOLDS
+
+    @property
+    def violated(self) -> PropertyResult | None:
+        """The first violated required property in the model's order, or ``None``."""
+        return next((r for r in self.results if r.required and r.verdict == VIOLATED), None)
+
+    def result(self, name: str) -> PropertyResult:
+        for r in self.results:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+
+def explore(model: Model, *, max_states: int | None = None, symmetry: bool = True) -> Exploration:
+    """Explore every reachable state of ``model`` breadth-first and check all its properties.
+
+    ``max_states`` caps the number of distinct states stored; reaching it makes the search
+    incomplete (``None``: no cap). ``symmetry=False`` ignores the model's ``representative``.
+
+    Complexity: O(V + E) calls to ``actions``/``step``/``representative`` and O(P·(V + E))
+    predicate calls, where V is the number of reachable (canonical) states, E the number of
+    transitions and P the number of properties; memory O(V) for the state table, plus O(E)
+    integers when the model has a ``progress`` property (the graph is kept for it).
+    """
+    if max_states is not None and max_states < 1:
+        raise ValueError(f"max_states must be at least 1, got {max_states}")
+    started = time.perf_counter()
+    canon = model.representative if symmetry and model.representative is not None else None
+    props = model.properties
+    state_props = [(i, p) for i, p in enumerate(props) if p.kind in ("always", "sometimes")]
+    step_props = [(i, p) for i, p in enumerate(props) if p.on_step]
+    need_graph = any(p.kind == "progress" for p in props)
+
+    index: dict[State, int] = {}
+    states: list[State] = []
+    parent = array("q")
+    via: list[Action | None] = []
+    depth = array("l")
+    roots: dict[int, State] = {}
+    # Per property: the state id (state kinds) or (source id, action) (step kinds) found first.
+    found: list[object] = [None] * len(props)
+    pending_state = list(state_props)
+    pending_step = list(step_props)
+    succ_start = array("q")
+    succ = array("q")
+    budget = max_states if max_states is not None else -1
+    complete = True
+    transitions = 0
+
+    def admit(c: State, p_id: int, action: Action | None, d: int) -> int:
+        nonlocal pending_state
+        j = len(states)
+        index[c] = j
+        states.append(c)
+        parent.append(p_id)
+        via.append(action)
+        depth.append(d)
+        if pending_state:
+            still = []
+            for i, p in pending_state:
+                hit = not p.predicate(c) if p.kind == "always" else p.predicate(c)
+                if hit:
+                    found[i] = j
+                else:
+                    still.append((i, p))
+            pending_state = still
+        return j
+
+    for s0 in model.init_states():
+        c0 = canon(s0) if canon else s0
+        if c0 not in index:
+            if len(states) == budget:
+                complete = False
+                break
+            roots[admit(c0, -1, None, 0)] = s0
+
+    head = 0
+    actions, step = model.actions, model.step
+    while complete and head < len(states):
+        s = states[head]
+        d = depth[head] + 1
+        if need_graph:
+            succ_start.append(len(succ))
+        for a in actions(s):
+            s2 = step(s, a)
+            transitions += 1
+            if pending_step:
+                still = []
+                for i, p in pending_step:
+                    holds = p.predicate(s, a, s2)
+                    if holds != (p.kind == "always-step"):
+                        found[i] = (head, a)
+                    else:
+                        still.append((i, p))
+                pending_step = still
+            c = canon(s2) if canon else s2
+            j = index.get(c)
+            if j is None:
+                if len(states) == budget:
+                    complete = False
+                    break
+                j = admit(c, head, a, d)
+            if need_graph:
+                succ.append(j)
+        else:
+            head += 1
+    if need_graph:
+        succ_start.append(len(succ))
+
+    def trace_to(j: int, last: tuple[Action, Property] | None = None) -> tuple[Action, ...]:
+        path = []
+        k = j
+        while parent[k] >= 0:
+            path.append(k)
+            k = parent[k]
+        path.reverse()
+        return _concretize(model, canon, roots[k], path, states, via, last)
+
+    results = []
+    for i, p in enumerate(props):
+        hit = found[i]
+        if p.kind == "progress":
+            if not complete:
+                results.append(PropertyResult(p.name, p.kind, INCOMPLETE, None, p.required))
+                continue
+            goal = [k for k, s in enumerate(states) if p.predicate(s)]
+            reach = can_reach_goal(len(states), succ_start, succ, goal)
+            stuck = next((k for k, ok in enumerate(reach) if not ok), None)
+            if stuck is None:
+                results.append(PropertyResult(p.name, p.kind, HOLDS, None, p.required))
+            else:
+                results.append(PropertyResult(p.name, p.kind, VIOLATED, trace_to(stuck), p.required))
+            continue
+        is_always = p.kind in ("always", "always-step")
+        if hit is None:
+            verdict = (HOLDS if is_always else VIOLATED) if complete else INCOMPLETE
+            results.append(PropertyResult(p.name, p.kind, verdict, None, p.required))
+            continue
+        if p.on_step:
+            src, action = hit
+            trace = trace_to(src, (action, p))
+        else:
+            trace = trace_to(hit)
+        results.append(PropertyResult(p.name, p.kind, VIOLATED if is_always else HOLDS, trace,
+                                      p.required))
+
+    return Exploration(
+        model_name=model.name,
+        states=len(states),
+        transitions=transitions,
+        depth=max(depth) if len(depth) else 0,
+        complete=complete,
+        symmetry=canon is not None,
+        seconds=time.perf_counter() - started,
+        initial=tuple(roots[k] for k in sorted(roots)),
+        results=tuple(results),
+    )
+
+
+def _concretize(model: Model, canon: Callable[[State], State] | None, s0: State,
+                path: list[int], states: list[State], via: list,
+                last: tuple[Action, Property] | None) -> tuple[Action, ...]:
+    """Turn a path of state ids back into actions replayable from the concrete ``s0``.
+
+    Without symmetry the stored actions already are the trace. With it, each stored action
+    was applied to a canonical representative, so in the concrete run we pick, at each step,
+    the first enabled action whose successor is equivalent to the next canonical state; for
+    a step property the last action must also give the same verdict on the property.
+    Cost O(L·B) for a trace of length L and branching factor B.
+    """
+    if canon is None:
+        trace = [via[k] for k in path]
+        return tuple(trace + [last[0]] if last else trace)
+    out = []
+    s = s0
+    for k in path:
+        a = next(a for a in model.actions(s) if canon(model.step(s, a)) == states[k])
+        out.append(a)
+        s = model.step(s, a)
+    if last is not None:
+        action, prop = last
+        source = states[path[-1]] if path else canon(s0)
+        target = model.step(source, action)
+        want_next, want = canon(target), prop.predicate(source, action, target)
+        out.append(next(
+            a for a in model.actions(s)
+            if canon(s2 := model.step(s, a)) == want_next and prop.predicate(s, a, s2) == want
+        ))
+    return tuple(out)
+
+
+def replay(model: Model, actions: Sequence[Action], initial: State | None = None) -> list[State]:
+    """The states a trace passes through, starting with ``initial`` (default: the first
+    initial state). Raises ``ValueError`` if an action is not enabled where it is applied.
+
+    Complexity: O(L·B) for a trace of length L and branching factor B.
+    """
+    s = initial if initial is not None else next(iter(model.init_states()))
+    out = [s]
+    for n, a in enumerate(actions, 1):
+        if a not in set(model.actions(s)):
+            raise ValueError(f"step {n}: action {a!r} is not enabled")
+        s = model.step(s, a)
+        out.append(s)
+    return out

@@ -1,0 +1,69 @@
+"""The contract between a model and the explorer.
+
+A model is data: initial states, the actions enabled in a state (in a deterministic order),
+the successor of a state under an action, and named properties. The explorer knows nothing
+else about it. States and actions must be hashable and immutable (tuples, frozen dataclasses).
+
+Property kinds, in the vocabulary of TLA+ and CTL:
+
+- ``always``: a state predicate true in every reachable state (an invariant, TLA+ ``[]P``).
+- ``always-step``: a predicate ``(s, a, s2)`` true on every reachable transition
+  (an action property, TLA+ ``[][A]_v``).
+- ``sometimes``: a state predicate true in at least one reachable state (CTL ``EF P``);
+  a witness that the model is not vacuous.
+- ``sometimes-step``: a transition predicate true on at least one reachable transition.
+- ``progress``: from every reachable state some state satisfying the predicate is still
+  reachable (CTL ``AG EF P``): no reachable state is stuck for good. It is weaker than TLA+
+  liveness (``<>P`` on every behaviour), which would also need fairness assumptions.
+"""
+
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
+
+KINDS = ("always", "always-step", "sometimes", "sometimes-step", "progress")
+STEP_KINDS = ("always-step", "sometimes-step")
+
+State = Hashable
+Action = Hashable
+
+
+@dataclass(frozen=True)
+class Property:
+    """A named property: ``predicate(s)`` for state kinds, ``predicate(s, a, s2)`` for step kinds.
+
+    ``required=False`` marks an informative property: it is checked and reported, but the
+    overall verdict ignores it (for example "this optional mechanism is ever exercised").
+    """
+
+    name: str
+    kind: str
+    predicate: Callable[..., bool]
+    description: str = ""
+    required: bool = True
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown property kind {self.kind!r}; expected one of {KINDS}")
+
+    @property
+    def on_step(self) -> bool:
+        return self.kind in STEP_KINDS
+
+
+@dataclass(frozen=True)
+class Model:
+    """A transition system the explorer can check.
+
+    ``representative`` maps a state to the canonical member of its symmetry class (for
+    example by sorting identical actors and rewriting every stored actor id). It must commute
+    with the dynamics: the successors of equivalent states are equivalent, and every property
+    gives the same answer on equivalent states and transitions. ``None`` means no symmetry.
+    """
+
+    init_states: Callable[[], Iterable[State]]
+    actions: Callable[[State], Iterable[Action]]
+    step: Callable[[State, Action], State]
+    properties: tuple[Property, ...]
+    representative: Callable[[State], State] | None = None
+    describe: Callable[[State, Action], str] = field(default=lambda s, a: str(a))
+    name: str = "model"

@@ -1,0 +1,471 @@
+"""DynamoDB's DNS Planner/Enactor race as a checkable model.
+
+Claim: with the Enactor's one-time newer-than check made before its writes, a delayed
+Enactor can write a stale plan after a faster Enactor applied a newer one; the faster
+Enactor's clean-up then deletes the stale plan while it is active, the endpoint's record goes
+empty, and no Enactor can write that endpoint again. Nothing below says "empty" or "stuck":
+both follow from the rules.
+
+    Planner --publishes 1, 2, 3, ...--> plan store
+                                           |  each Enactor (A, B, C, one per AZ) loops:
+                                           v
+      take newest plan + check once  -->  write endpoint 1 --> ... --> write endpoint E --> clean up
+      (newer than the plan I applied      (one Route 53 transaction each;      (delete every plan more
+       last?)                              other steps interleave between)      than `keep` older)
+
+Each endpoint (its own hosted zone) has a top alias pointing at the active plan's record
+tree. Every transaction that moves the alias also points a rollback record at the tree it
+replaces, in the same transaction (AWS re:Invent 2025 talk DAT453). Route 53 rejects an alias
+to a record that does not exist, so once clean-up has deleted an endpoint's active tree,
+every later transaction on that endpoint is rejected: the summary's "inconsistent state".
+
+Sources: AWS summary, section DynamoDB (Planner, Enactors, one-time check, clean-up); talk
+DAT453 (per-endpoint TXT-record lock, record trees, rollback record). Every other choice is an
+assumption, marked ``Assumption:`` below and listed in ``data/assumptions/race.yaml``.
+"""
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from outage.checker import Model, Property
+
+CONDITIONAL_WRITE = "conditional-write"
+CLEANUP_GUARD = "cleanup-guard"
+FENCING_TOKEN = "fencing-token"
+FIXES = (CONDITIONAL_WRITE, CLEANUP_GUARD, FENCING_TOKEN)
+
+# Assumption: endpoints are written in this order, the regional one first (the summary names
+# only the regional endpoint as emptied; the talk lists IPv4, dual-stack, FIPS, cell names).
+ENDPOINT_NAMES = ("regional", "IPv6", "FIPS", "account-specific")
+
+
+def endpoint_name(e: int) -> str:
+    return f"{ENDPOINT_NAMES[e]} endpoint" if e < len(ENDPOINT_NAMES) else f"endpoint {e + 1}"
+
+
+def enactor_name(i: int) -> str:
+    return f"Enactor {chr(ord('A') + i)}" if i < 26 else f"Enactor {i + 1}"
+
+
+def parse_fixes(text: str) -> frozenset[str]:
+    """``"none"`` or fix names joined by commas, e.g. ``"conditional-write,cleanup-guard"``."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if names == ["none"]:
+        return frozenset()
+    if not names:
+        raise ValueError("--fix is empty; use none or " + ", ".join(FIXES))
+    if "none" in names:
+        raise ValueError("none cannot be combined with other fixes")
+    unknown = [n for n in names if n not in FIXES]
+    if unknown:
+        raise ValueError(f"unknown fix {unknown[0]!r}; choose none or any of {', '.join(FIXES)}")
+    return frozenset(names)
+
+
+def fixes_label(fixes: frozenset[str]) -> str:
+    return ",".join(f for f in FIXES if f in fixes) or "none"
+
+
+# --- Params -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Params:
+    """Constants of one model instance.
+
+    ``plans`` generations 1..plans are published after the bootstrap plan 0, which is active
+    on every endpoint at the start. ``keep``: clean-up deletes every plan more than ``keep``
+    generations older than the plan just applied (Assumption: the summary says only
+    "significantly older"). ``lock``: the per-endpoint lock from talk DAT453.
+    """
+
+    enactors: int = 3
+    plans: int = 5
+    endpoints: int = 2  # Assumption: two endpoints (regional and IPv6) unless set
+    keep: int = 1  # Assumption: generations kept behind the applied one
+    fixes: frozenset[str] = field(default_factory=frozenset)
+    lock: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("enactors", "plans", "endpoints"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if not isinstance(self.keep, int) or self.keep < 0:
+            raise ValueError(f"keep must be a non-negative integer, got {self.keep!r}")
+        if self.keep >= self.plans:
+            raise ValueError(
+                f"keep ({self.keep}) must be smaller than plans ({self.plans}): "
+                "otherwise clean-up can never delete a plan")
+        object.__setattr__(self, "fixes", frozenset(self.fixes))
+        unknown = self.fixes - set(FIXES)
+        if unknown:
+            raise ValueError(f"unknown fix {sorted(unknown)[0]!r}; choose from {', '.join(FIXES)}")
+
+    @property
+    def label(self) -> str:
+        lock = ", lock" if self.lock else ""
+        return (f"{self.enactors} Enactors × {self.plans} plans × {self.endpoints} endpoints, "
+                f"keep {self.keep}, fix {fixes_label(self.fixes)}{lock}")
+
+
+# --- State ------------------------------------------------------------------------------
+
+IDLE, WRITING, CLEANING = 0, 1, 2
+PHASES = ("idle", "writing", "cleaning up")
+
+
+class Enactor(NamedTuple):
+    phase: int  # IDLE, WRITING or CLEANING
+    plan: int  # idle: the plan it applied last; otherwise the plan of its current run
+    at: int  # writing: index of the endpoint it writes next
+    locked: int  # writing with the lock option: 1 while it holds that endpoint's lock
+    token: int  # fencing-token fix: the token of its current run, else 0
+
+
+class Endpoint(NamedTuple):
+    active: int  # generation the endpoint's top alias points at
+    live: bool  # whether the active plan's record tree still exists
+    holder: int  # lock option: 1 + id of the Enactor holding the lock, 0 when free
+    fence: int  # fencing-token fix: highest token the endpoint has accepted
+
+
+class State(NamedTuple):
+    newest: int  # newest generation the Planner has published
+    enactors: tuple[Enactor, ...]
+    endpoints: tuple[Endpoint, ...]
+    deleted: int  # bit g set: clean-up has deleted plan g (from the store and every zone)
+
+
+def init_states(p: Params) -> list[State]:
+    """Bootstrap: plan 0 applied everywhere, every Enactor idle having applied plan 0."""
+    return [State(0, (Enactor(IDLE, 0, 0, 0, 0),) * p.enactors,
+                  (Endpoint(0, True, 0, 0),) * p.endpoints, 0)]
+
+
+# --- Actions ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Publish:
+    generation: int
+
+    @property
+    def actor(self) -> str:
+        return "Planner"
+
+    @property
+    def label(self) -> str:
+        return f"Planner publishes plan {self.generation}"
+
+
+@dataclass(frozen=True, slots=True)
+class Take:
+    """Take the newest plan and make the one newer-than check of the run."""
+
+    enactor: int
+    plan: int
+
+    @property
+    def actor(self) -> str:
+        return enactor_name(self.enactor)
+
+    @property
+    def label(self) -> str:
+        return f"{self.actor} takes plan {self.plan} and checks it is newer than its last"
+
+
+@dataclass(frozen=True, slots=True)
+class Lock:
+    """Win the endpoint's TXT-record lock (lock option)."""
+
+    enactor: int
+    endpoint: int
+
+    @property
+    def actor(self) -> str:
+        return enactor_name(self.enactor)
+
+    @property
+    def label(self) -> str:
+        return f"{self.actor} wins the lock of the {endpoint_name(self.endpoint)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """One Route 53 transaction: build the plan's tree, flip the alias, move the rollback."""
+
+    enactor: int
+    endpoint: int
+    plan: int
+
+    @property
+    def actor(self) -> str:
+        return enactor_name(self.enactor)
+
+    @property
+    def label(self) -> str:
+        return f"{self.actor} writes plan {self.plan} to the {endpoint_name(self.endpoint)}"
+
+
+@dataclass(frozen=True, slots=True)
+class CleanUp:
+    enactor: int
+    plan: int
+
+    @property
+    def actor(self) -> str:
+        return enactor_name(self.enactor)
+
+    @property
+    def label(self) -> str:
+        return f"{self.actor} cleans up after plan {self.plan}"
+
+
+Action = Publish | Take | Lock | Write | CleanUp
+
+APPLIED, STALE, FENCED, BLOCKED = "applied", "stale", "fenced", "blocked"
+
+
+def write_outcome(p: Params, s: State, i: int) -> str:
+    """What Route 53 does with Enactor ``i``'s transaction on its current endpoint.
+
+    ``stale``/``fenced``: the conditional write or the fence rejects it and the Enactor moves
+    on (the endpoint already has something newer). ``blocked``: the rollback record would
+    have to point at the active tree, which clean-up deleted, so Route 53 rejects the whole
+    batch; the Enactor retries for ever (retries change nothing, so they are not steps).
+    """
+    e = s.enactors[i]
+    ep = s.endpoints[e.at]
+    if CONDITIONAL_WRITE in p.fixes and ep.active > e.plan:
+        return STALE
+    if FENCING_TOKEN in p.fixes and ep.fence > e.token:
+        return FENCED
+    return APPLIED if ep.live else BLOCKED
+
+
+def actions(p: Params, s: State) -> list[Action]:
+    """Enabled actions, Planner first, then Enactors by id (a deterministic order)."""
+    out: list[Action] = []
+    if s.newest < p.plans:
+        out.append(Publish(s.newest + 1))
+    for i, e in enumerate(s.enactors):
+        if e.phase == IDLE:
+            # The one-time check: only a plan newer than the one this Enactor applied last.
+            # Assumption: "the plan applied last" is the Enactor's own memory (Enactors do
+            # not talk to each other, talk DAT453).
+            if s.newest > e.plan:
+                out.append(Take(i, s.newest))
+        elif e.phase == WRITING:
+            if p.lock and not e.locked:
+                if s.endpoints[e.at].holder == 0:
+                    out.append(Lock(i, e.at))
+            elif write_outcome(p, s, i) != BLOCKED:
+                out.append(Write(i, e.at, e.plan))
+        else:
+            out.append(CleanUp(i, e.plan))
+    return out
+
+
+def doomed_plans(p: Params, s: State, plan: int) -> int:
+    """Bitmask of the plans a clean-up after ``plan`` deletes in state ``s``."""
+    mask = (1 << max(plan - p.keep, 0)) - 1
+    if CLEANUP_GUARD in p.fixes:
+        for ep in s.endpoints:
+            mask &= ~(1 << ep.active)
+    return mask
+
+
+def step(p: Params, s: State, a: Action) -> State:
+    """The successor of ``s`` under the enabled action ``a``."""
+    if isinstance(a, Publish):
+        return State(a.generation, s.enactors, s.endpoints, s.deleted)
+    i = a.enactor
+    enactors = list(s.enactors)
+    endpoints = s.endpoints
+    if isinstance(a, Take):
+        token = 0
+        if FENCING_TOKEN in p.fixes:
+            # Assumption: the token is issued once per run, when the Enactor takes its plan;
+            # a token issued per endpoint lock would order lock holders, not plans.
+            token = 1 + max(max(e.token for e in s.enactors), max(ep.fence for ep in s.endpoints))
+        enactors[i] = Enactor(WRITING, a.plan, 0, 0, token)
+    elif isinstance(a, Lock):
+        e = s.enactors[i]
+        enactors[i] = Enactor(WRITING, e.plan, e.at, 1, e.token)
+        endpoints = _replace_at(endpoints, a.endpoint, s.endpoints[a.endpoint]._replace(holder=i + 1))
+    elif isinstance(a, Write):
+        e = s.enactors[i]
+        ep = s.endpoints[e.at]
+        if write_outcome(p, s, i) == APPLIED:
+            # The transaction rebuilds the plan's tree from the Enactor's copy, even if
+            # clean-up already deleted the plan from the store.
+            ep = Endpoint(e.plan, True, 0, e.token)
+        else:
+            ep = ep._replace(holder=0)
+        endpoints = _replace_at(endpoints, e.at, ep)
+        nxt = e.at + 1
+        enactors[i] = (Enactor(WRITING, e.plan, nxt, 0, e.token) if nxt < p.endpoints
+                       else Enactor(CLEANING, e.plan, 0, 0, 0))
+    else:
+        doomed = doomed_plans(p, s, a.plan)
+        endpoints = tuple(ep._replace(live=False) if doomed >> ep.active & 1 else ep
+                          for ep in s.endpoints)
+        enactors[i] = Enactor(IDLE, a.plan, 0, 0, 0)
+        s = s._replace(deleted=s.deleted | doomed)
+    out = State(s.newest, tuple(enactors), endpoints, s.deleted)
+    return _renumber_tokens(out) if FENCING_TOKEN in p.fixes else out
+
+
+def _replace_at(items: tuple, k: int, value) -> tuple:
+    return items[:k] + (value,) + items[k + 1:]
+
+
+def _renumber_tokens(s: State) -> State:
+    # Only the order of tokens matters (and new ones exceed all in use), so renaming them
+    # 1, 2, 3, ... in order keeps every comparison and keeps the state space finite.
+    used = sorted(({e.token for e in s.enactors} | {ep.fence for ep in s.endpoints}) - {0})
+    rank = {t: k for k, t in enumerate(used, 1)}
+    rank[0] = 0
+    if all(rank[t] == t for t in used):
+        return s
+    return State(s.newest,
+                 tuple(e._replace(token=rank[e.token]) for e in s.enactors),
+                 tuple(ep._replace(fence=rank[ep.fence]) for ep in s.endpoints),
+                 s.deleted)
+
+
+def representative(p: Params, s: State) -> State:
+    """Canonical member of ``s``'s class under permutations of the identical Enactors.
+
+    Sorts the Enactors and rewrites every stored Enactor id (the lock holders) to match.
+    """
+    order = sorted(range(p.enactors), key=s.enactors.__getitem__)
+    enactors = tuple(s.enactors[i] for i in order)
+    endpoints = s.endpoints
+    if p.lock:
+        new_id = {old: new for new, old in enumerate(order)}
+        endpoints = tuple(ep._replace(holder=new_id[ep.holder - 1] + 1) if ep.holder else ep
+                          for ep in endpoints)
+    return State(s.newest, enactors, endpoints, s.deleted)
+
+
+def describe(p: Params, s: State, a: Action) -> str:
+    """A readable line for action ``a`` taken in state ``s``, saying what it did."""
+    if isinstance(a, Take):
+        last = s.enactors[a.enactor].plan
+        return f"{a.actor} takes plan {a.plan} (newer than plan {last}, the last it applied)"
+    if isinstance(a, Write):
+        ep = s.endpoints[a.endpoint]
+        outcome = write_outcome(p, s, a.enactor)
+        if outcome == STALE:
+            return f"{a.label}: rejected, the endpoint already has plan {ep.active}"
+        if outcome == FENCED:
+            return f"{a.label}: rejected, its fencing token is older than the endpoint's"
+        note = " (a plan clean-up has already deleted)" if s.deleted >> a.plan & 1 else ""
+        return f"{a.label}{note}, replacing plan {ep.active}"
+    if isinstance(a, CleanUp):
+        doomed = doomed_plans(p, s, a.plan)
+        gone = [g for g in range(a.plan) if doomed >> g & 1]
+        text = f"{a.label}: deletes " + (_plan_list(gone) if gone else "nothing")
+        spared = [g for g in range(max(a.plan - p.keep, 0))
+                  if not doomed >> g & 1 and any(ep.active == g for ep in s.endpoints)]
+        if spared:
+            text += f"; spares active {_plan_list(spared)}"
+        return text
+    return a.label
+
+
+def _plan_list(gens: list[int]) -> str:
+    if len(gens) == 1:
+        return f"plan {gens[0]}"
+    if gens == list(range(gens[0], gens[-1] + 1)):
+        return f"plans {gens[0]}–{gens[-1]}"
+    return "plans " + ", ".join(map(str, gens))
+
+
+# --- Properties -------------------------------------------------------------------------
+
+RECORD_NEVER_EMPTY = "record never empty"
+ACTIVE_NEVER_DELETED = "active plan never deleted"
+NO_REGRESSION = "no regression"
+PROGRESS = "progress"
+SAFETY = (RECORD_NEVER_EMPTY, ACTIVE_NEVER_DELETED, NO_REGRESSION, PROGRESS)
+
+
+def record_never_empty(s: State) -> bool:
+    return all(ep.live for ep in s.endpoints)
+
+
+def active_never_deleted(s: State) -> bool:
+    return not any(s.deleted >> ep.active & 1 for ep in s.endpoints)
+
+
+def no_regression(s: State, a: Action, s2: State) -> bool:
+    return all(b.active >= a_.active for a_, b in zip(s.endpoints, s2.endpoints))
+
+
+def newest_applied_everywhere(s: State) -> bool:
+    return all(ep.active == s.newest and ep.live for ep in s.endpoints)
+
+
+def properties(p: Params) -> tuple[Property, ...]:
+    """The four properties of the issue, then ``sometimes`` witnesses that the model actually
+    does something, so that "holds" cannot come from a model in which nothing happens.
+
+    Each enabled fix also gets a witness that it fires. Those are informative only (not part
+    of the verdict): in a combination one fix can make another redundant, and "never fires"
+    is then a finding, not a failure.
+    """
+    props = [
+        Property(RECORD_NEVER_EMPTY, "always", record_never_empty,
+                 "every endpoint's active plan still has its records"),
+        Property(ACTIVE_NEVER_DELETED, "always", active_never_deleted,
+                 "no endpoint's active plan is one clean-up has deleted"),
+        Property(NO_REGRESSION, "always-step", no_regression,
+                 "no endpoint ever moves to an older generation"),
+        Property(PROGRESS, "progress", newest_applied_everywhere,
+                 "from every reachable state, the newest plan can still reach every endpoint"),
+        Property("the last plan reaches every endpoint", "sometimes",
+                 lambda s: all(ep.active == p.plans and ep.live for ep in s.endpoints)),
+        Property("clean-up deletes a plan", "sometimes", lambda s: s.deleted != 0),
+    ]
+    if p.enactors > 1:
+        props.append(Property("two Enactors write at once", "sometimes",
+                              lambda s: sum(e.phase == WRITING for e in s.enactors) >= 2))
+    if CONDITIONAL_WRITE in p.fixes:
+        props.append(Property("a conditional write rejects a stale plan", "sometimes-step",
+                              lambda s, a, s2: _outcome_is(p, s, a, STALE), required=False))
+    if FENCING_TOKEN in p.fixes:
+        props.append(Property("the fence rejects a write", "sometimes-step",
+                              lambda s, a, s2: _outcome_is(p, s, a, FENCED), required=False))
+    if CLEANUP_GUARD in p.fixes:
+        props.append(Property("clean-up spares an active plan", "sometimes-step",
+                              lambda s, a, s2: isinstance(a, CleanUp) and _spares(p, s, a), required=False))
+    if p.lock and p.enactors > 1:
+        props.append(Property("an Enactor waits for a lock", "sometimes",
+                              lambda s: any(e.phase == WRITING and not e.locked
+                                            and s.endpoints[e.at].holder for e in s.enactors)))
+    return tuple(props)
+
+
+def _outcome_is(p: Params, s: State, a: Action, outcome: str) -> bool:
+    return isinstance(a, Write) and write_outcome(p, s, a.enactor) == outcome
+
+
+def _spares(p: Params, s: State, a: CleanUp) -> bool:
+    unguarded = (1 << max(a.plan - p.keep, 0)) - 1
+    return doomed_plans(p, s, a.plan) != unguarded
+
+
+def model(p: Params) -> Model:
+    """The race as a :class:`outage.checker.Model` bound to ``p``."""
+    return Model(
+        init_states=lambda: init_states(p),
+        actions=lambda s: actions(p, s),
+        step=lambda s, a: step(p, s, a),
+        properties=properties(p),
+        representative=lambda s: representative(p, s),
+        describe=lambda s, a: describe(p, s, a),
+        name=f"race ({p.label})",
+    )

@@ -1,0 +1,99 @@
+"""The ``race`` command line: JSON contract, readable report, exit codes, one-line errors."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from outage.cli import main
+
+SMALL = ["--enactors", "2", "--plans", "3", "--endpoints", "1", "--keep", "1"]
+
+
+def run(capsys, *argv):
+    code = main(["race", *argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_check_json_contract(capsys):
+    code, out, err = run(capsys, "check", *SMALL, "--fix", "none", "--json")
+    assert code == 0 and err == ""
+    data = json.loads(out)
+    assert {"verdict", "property", "states", "seconds", "trace"} <= data.keys()
+    assert data["verdict"] == "violated"
+    assert data["property"] == "record never empty"
+    assert isinstance(data["states"], int) and data["states"] > 0
+    assert isinstance(data["seconds"], float)
+    assert len(data["trace"]) == data["trace_length"] == 8
+    assert all(isinstance(step, str) for step in data["trace"])
+
+
+def test_check_json_holds_has_no_trace(capsys):
+    code, out, _ = run(capsys, "check", *SMALL, "--fix", "conditional-write,cleanup-guard",
+                       "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert (data["verdict"], data["property"], data["trace"]) == ("holds", None, [])
+    assert data["params"]["fixes"] == ["cleanup-guard", "conditional-write"]
+
+
+def test_the_issue_command_line_prints_one_json_object():
+    argv = [sys.executable, "-m", "outage", "race", "check", "--enactors", "3", "--plans", "5",
+            "--endpoints", "2", "--keep", "1", "--fix", "none", "--json"]
+    done = subprocess.run(argv, capture_output=True, text=True, check=True)
+    data = json.loads(done.stdout)
+    assert data["verdict"] == "violated"
+    assert len(data["trace"]) == 9
+    assert done.stdout.count("\n") == 1
+
+
+def test_budget_flag_gives_incomplete_not_holds(capsys):
+    code, out, _ = run(capsys, "check", *SMALL, "--fix", "conditional-write",
+                       "--max-states", "10", "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert data["verdict"] == "incomplete" and data["states"] == 10 and not data["complete"]
+
+
+def test_readable_report(capsys):
+    code, out, _ = run(capsys, "check", *SMALL)
+    assert code == 0
+    assert "Verdict: VIOLATED — record never empty" in out
+    assert "EMPTY" in out
+    assert "  1. Planner publishes plan 1" in out
+
+
+def test_no_symmetry_explores_more_states(capsys):
+    _, with_, _ = run(capsys, "check", *SMALL, "--json")
+    _, without, _ = run(capsys, "check", *SMALL, "--json", "--no-symmetry")
+    a, b = json.loads(with_), json.loads(without)
+    assert a["states"] < b["states"]
+    assert a["verdict"] == b["verdict"] and len(a["trace"]) == len(b["trace"])
+
+
+@pytest.mark.parametrize("argv,reason", [
+    (["--enactors", "0"], "--enactors must be at least 1"),
+    (["--plans", "-2"], "--plans must be at least 1"),
+    (["--endpoints", "0"], "--endpoints must be at least 1"),
+    (["--keep", "-1"], "--keep must be at least 0"),
+    (["--plans", "3", "--keep", "3"], "--keep (3) must be smaller than --plans (3)"),
+    (["--fix", "retry"], "unknown fix 'retry'"),
+    (["--fix", "none,cleanup-guard"], "none cannot be combined"),
+    (["--enactors", "three"], "--enactors must be an integer"),
+    (["--max-states", "0"], "--max-states must be at least 1"),
+])
+def test_bad_values_exit_2_with_one_line(capsys, argv, reason):
+    code, out, err = run(capsys, "check", *argv, "--json")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("error: ") and reason in err
+
+
+def test_table(capsys):
+    code, out, _ = run(capsys, "table", *SMALL, "--json")
+    data = json.loads(out)
+    assert code == 0 and len(data["rows"]) == 8
+    none = data["rows"][0]
+    assert none["fixes"] == "none"
+    assert none["properties"]["record never empty"]["verdict"] == "violated"
