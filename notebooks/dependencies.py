@@ -64,8 +64,8 @@ for edge in graph.edges:
 # %% [markdown]
 # ## Implementation
 #
-# Nodes sit in columns by their longest path from the DNS automation, so every arrow points right.
-# A node that nothing in the graph feeds (the IAM API, the account-metadata subsystem) is placed one column before the first node it affects.
+# Nodes sit in rows by their longest path from the DNS automation, so every arrow points down.
+# A node that nothing in the graph feeds (the IAM API, the account-metadata subsystem) is placed one row above the first node it affects.
 # Colour is the start of the node's main window (or the edge's window), in hours after 11:00 PM PDT on 19 October; grey means the summary gives no time.
 
 # %%
@@ -92,13 +92,26 @@ for node in graph.nodes:
     if not graph.upstream(node.id) and node.id != "ddb-dns":
         layer[node.id] = min(layer[e.target] for e in graph.downstream(node.id)) - 1
 
-columns: dict[int, list[str]] = {}
+# Rows top to bottom by layer; within a row, order nodes by the mean position of the nodes
+# they depend on (barycentre), which keeps arrows short and crossings few.
+rows: dict[int, list[str]] = {}
 for node in graph.nodes:
-    columns.setdefault(layer[node.id], []).append(node.id)
-position = {}
-for x, ids in columns.items():
-    for row, node_id in enumerate(ids):
-        position[node_id] = (x, (len(ids) - 1) / 2 - row)
+    rows.setdefault(layer[node.id], []).append(node.id)
+WIDTH = 4.0
+position: dict[str, tuple[float, float]] = {}
+for y in sorted(rows):
+    ids = rows[y]
+    if y > 0:
+        def barycentre(node_id: str) -> float:
+            xs = [position[e.origin][0] for e in graph.upstream(node_id) if e.origin in position]
+            return sum(xs) / len(xs) if xs else WIDTH
+        # "Others" goes last: its arrows come from four rows and would cross every node.
+        ids = sorted(ids, key=lambda n: (n == "others", barycentre(n)))
+    step = WIDTH / max(len(ids), 1)
+    for k, node_id in enumerate(ids):
+        # Odd rows shift right a little, so that an arrow skipping rows does not run through
+        # the nodes it passes.
+        position[node_id] = (-WIDTH / 2 + step * (k + 0.5) + 0.35 * (y % 2), -float(y))
 
 
 def node_hover(node) -> str:
@@ -130,7 +143,7 @@ for edge in graph.edges:
     fig.add_annotation(
         x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y",
         showarrow=True, arrowhead=3, arrowsize=1.2, arrowwidth=2 if edge.basis == "stated" else 1,
-        arrowcolor=colour(hours_after_origin(edge.window)), standoff=14, startstandoff=14, text="",
+        arrowcolor=colour(hours_after_origin(edge.window)), standoff=12, startstandoff=12, text="",
     )
 fig.add_trace(
     go.Scatter(
@@ -152,14 +165,15 @@ fig.add_trace(
         x=[position[n.id][0] for n in timed],
         y=[position[n.id][1] for n in timed],
         mode="markers+text",
-        text=[n.label for n in timed],
-        textposition="top center",
+        text=[n.tag for n in timed],
+        textposition="middle right",
         marker=dict(
-            size=24,
+            size=20,
             color=[hours_after_origin(main_window[n.id]) for n in timed],
             colorscale=COLORSCALE, cmin=0, cmax=HOURS_MAX,
             colorbar=dict(
-                title="window opens (PDT)",
+                title=dict(text="window opens (PDT)", side="top"),
+                orientation="h", x=0.5, y=-0.04, yanchor="top", thickness=10, len=0.7,
                 tickvals=[0.8, 3.42, 6.47, 8.0],
                 ticktext=["11:48 PM", "2:25 AM", "5:28 AM", "7:00 AM+"],
             ),
@@ -174,22 +188,22 @@ fig.add_trace(
         x=[position[n.id][0] for n in untimed],
         y=[position[n.id][1] for n in untimed],
         mode="markers+text",
-        text=[n.label for n in untimed],
-        textposition="top center",
-        marker=dict(size=24, color=NO_TIME, symbol="circle-open", line=dict(width=3)),
+        text=[n.tag for n in untimed],
+        textposition="middle right",
+        marker=dict(size=20, color=NO_TIME, symbol="circle-open", line=dict(width=3)),
         hovertext=[node_hover(n) for n in untimed],
         hoverinfo="text",
         name="no times in the summary",
     )
 )
 fig.update_layout(
-    title="Who hurt whom: the cascade's dependencies, coloured by when each window opened",
-    height=620,
+    title="Who hurt whom, coloured by when each impact window opened",
+    height=780,
     showlegend=True,
-    legend=dict(orientation="h", y=-0.08),
-    xaxis=dict(visible=False, range=[-0.6, max(columns) + 0.6]),
-    yaxis=dict(visible=False, range=[-3.4, 3.4]),
-    margin=dict(l=10, r=10, t=60, b=40),
+    legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"),
+    xaxis=dict(visible=False, range=[-WIDTH / 2 - 0.1, WIDTH / 2 + 0.6]),
+    yaxis=dict(visible=False, range=[-max(rows) - 0.4, 0.4]),
+    margin=dict(l=10, r=10, t=100, b=90),
 )
 
 # %% tags=["figure:dependency-graph"]
@@ -211,7 +225,7 @@ fig.show()
 def paths_from(origin: str) -> dict[str, int]:
     counts = {n.id: 0 for n in graph.nodes}
     counts[origin] = 1
-    for node_id in sorted(counts, key=lambda n: layer[n]):
+    for node_id in sorted(counts, key=lambda n: layer[n]):  # parents before children
         for edge in graph.downstream(node_id):
             counts[edge.target] += counts[node_id]
     return counts

@@ -42,6 +42,11 @@ class Node:
     subsystem: str | None  # a timeline subsystem key, or None for parts the timeline lacks
     windows: tuple[str, ...]  # timeline window ids, main one first
     note: str | None = None
+    short: str | None = None  # a label short enough for a figure
+
+    @property
+    def tag(self) -> str:
+        return self.short or self.label
 
 
 @dataclass(frozen=True)
@@ -113,7 +118,7 @@ def load_dependencies(path: Path | str = DEFAULT_PATH, timeline: Timeline | None
     nodes: list[Node] = []
     for index, raw in enumerate(doc["nodes"]):
         entry = _name(raw, "id", f"node #{index + 1}")
-        _fields(path, entry, raw, ("id", "label", "subsystem", "windows"), ("note",))
+        _fields(path, entry, raw, ("id", "label", "subsystem", "windows"), ("note", "short"))
         subsystem = raw["subsystem"]
         if subsystem is not None and subsystem not in SUBSYSTEMS:
             raise DependencyError(path, entry, "subsystem", f"unknown subsystem {subsystem!r}")
@@ -121,7 +126,7 @@ def load_dependencies(path: Path | str = DEFAULT_PATH, timeline: Timeline | None
         if any(n.id == raw["id"] for n in nodes):
             raise DependencyError(path, entry, "id", "duplicate node id")
         nodes.append(Node(_text(path, entry, raw, "id"), _text(path, entry, raw, "label"),
-                          subsystem, windows, raw.get("note")))
+                          subsystem, windows, raw.get("note"), raw.get("short")))
 
     node_ids = {n.id for n in nodes}
     edges: list[Edge] = []

@@ -5,7 +5,8 @@
   timeline's own, for the methodology chapter.
 
 Each assumptions file holds `model:` (text) and `assumptions:` (a non-empty list of mappings with
-`name`, `value`, `unit` and `why`). A malformed file raises `AssumptionsError`, naming the file,
+`name`, `value`, `unit` and `why`; a value is text, a number, true/false or a list of those).
+A malformed file raises `AssumptionsError`, naming the file,
 the entry and the field.
 """
 
@@ -97,13 +98,25 @@ def _assumption(path: Path, index: int, raw: Any) -> dict[str, str]:
         value = raw[name]
         if name == "unit" and value is None:
             value = ""
-        elif isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
+        elif name == "value" and isinstance(value, list) and value and all(_scalar(v) for v in value):
+            value = ", ".join(_show(v) for v in value)
+        elif not _scalar(value) or (name != "value" and isinstance(value, bool)):
             raise AssumptionsError(path, entry, name, f"expected text or a number, got {value!r}")
-        value = str(value).strip()
+        value = _show(value).strip()
         if name != "unit" and not value:
             raise AssumptionsError(path, entry, name, "empty")
         item[name] = value
     return item
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, (str, int, float, bool))
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def assumptions_table(rows: list[tuple[str, dict[str, str]]]) -> str:

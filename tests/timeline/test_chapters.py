@@ -231,6 +231,8 @@ def test_assumptions_table_includes_models_and_timeline(timeline):
         ("model: x\nassumptions:\n  - {name: a, unit: s, why: w}\n", "a", "value"),
         ("model: x\nassumptions:\n  - {value: 1, unit: s, why: w}\n", "assumption #1", "name"),
         ("model: x\nassumptions: [\n", None, None),
+        ("model: x\nassumptions:\n  - {name: a, value: {k: 1}, unit: s, why: w}\n", "a", "value"),
+        ("model: x\nassumptions:\n  - {name: a, value: 1, unit: s, why: true}\n", "a", "why"),
     ],
 )
 def test_malformed_assumptions_file_names_file_entry_field(tmp_path, content, entry, field):
@@ -239,3 +241,11 @@ def test_malformed_assumptions_file_names_file_entry_field(tmp_path, content, en
         load_assumptions(tmp_path)
     assert "broken.yaml" in str(info.value)
     assert (info.value.entry, info.value.field) == (entry, field), str(info.value)
+
+
+def test_assumption_values_may_be_flags_and_lists(tmp_path):
+    (tmp_path / "ok.yaml").write_text(
+        "model: x\nassumptions:\n  - {name: a, value: true, unit: '', why: w}\n"
+        "  - {name: b, value: [1, 2], unit: s, why: w}\n", encoding="utf-8")
+    rows = load_assumptions(tmp_path)
+    assert [r["value"] for _, r in rows] == ["true", "1, 2"]
