@@ -25,6 +25,7 @@ assumption, marked ``Assumption:`` below and listed in ``data/assumptions/race.y
 """
 
 from dataclasses import dataclass, field
+from functools import cache, partial
 from typing import NamedTuple
 
 from outage.checker import Model, Property
@@ -224,6 +225,9 @@ class CleanUp:
 
 Action = Publish | Take | Lock | Write | CleanUp
 
+# Actions are immutable values; building each one once keeps exploration fast.
+_publish, _take, _lock, _write, _cleanup = (cache(cls) for cls in (Publish, Take, Lock, Write, CleanUp))
+
 APPLIED, STALE, FENCED, BLOCKED = "applied", "stale", "fenced", "blocked"
 
 
@@ -248,22 +252,22 @@ def actions(p: Params, s: State) -> list[Action]:
     """Enabled actions, Planner first, then Enactors by id (a deterministic order)."""
     out: list[Action] = []
     if s.newest < p.plans:
-        out.append(Publish(s.newest + 1))
+        out.append(_publish(s.newest + 1))
     for i, e in enumerate(s.enactors):
         if e.phase == IDLE:
             # The one-time check: only a plan newer than the one this Enactor applied last.
             # Assumption: "the plan applied last" is the Enactor's own memory (Enactors do
             # not talk to each other, talk DAT453).
             if s.newest > e.plan:
-                out.append(Take(i, s.newest))
+                out.append(_take(i, s.newest))
         elif e.phase == WRITING:
             if p.lock and not e.locked:
                 if s.endpoints[e.at].holder == 0:
-                    out.append(Lock(i, e.at))
+                    out.append(_lock(i, e.at))
             elif write_outcome(p, s, i) != BLOCKED:
-                out.append(Write(i, e.at, e.plan))
+                out.append(_write(i, e.at, e.plan))
         else:
-            out.append(CleanUp(i, e.plan))
+            out.append(_cleanup(i, e.plan))
     return out
 
 
@@ -340,14 +344,13 @@ def representative(p: Params, s: State) -> State:
 
     Sorts the Enactors and rewrites every stored Enactor id (the lock holders) to match.
     """
+    if not p.lock:
+        return State(s.newest, tuple(sorted(s.enactors)), s.endpoints, s.deleted)
     order = sorted(range(p.enactors), key=s.enactors.__getitem__)
-    enactors = tuple(s.enactors[i] for i in order)
-    endpoints = s.endpoints
-    if p.lock:
-        new_id = {old: new for new, old in enumerate(order)}
-        endpoints = tuple(ep._replace(holder=new_id[ep.holder - 1] + 1) if ep.holder else ep
-                          for ep in endpoints)
-    return State(s.newest, enactors, endpoints, s.deleted)
+    new_id = {old: new for new, old in enumerate(order)}
+    endpoints = tuple(ep._replace(holder=new_id[ep.holder - 1] + 1) if ep.holder else ep
+                      for ep in s.endpoints)
+    return State(s.newest, tuple(s.enactors[i] for i in order), endpoints, s.deleted)
 
 
 def describe(p: Params, s: State, a: Action) -> str:
@@ -461,11 +464,11 @@ def _spares(p: Params, s: State, a: CleanUp) -> bool:
 def model(p: Params) -> Model:
     """The race as a :class:`outage.checker.Model` bound to ``p``."""
     return Model(
-        init_states=lambda: init_states(p),
-        actions=lambda s: actions(p, s),
-        step=lambda s, a: step(p, s, a),
+        init_states=partial(init_states, p),
+        actions=partial(actions, p),
+        step=partial(step, p),
         properties=properties(p),
-        representative=lambda s: representative(p, s),
-        describe=lambda s, a: describe(p, s, a),
+        representative=partial(representative, p),
+        describe=partial(describe, p),
         name=f"race ({p.label})",
     )
