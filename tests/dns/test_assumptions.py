@@ -1,13 +1,11 @@
 """The assumptions file lists every named default of the DNS model, with equal values."""
 
-from pathlib import Path
-
 import yaml
 
+from outage.dns.assumptions import ASSUMPTIONS_PATH, load_assumptions
 from outage.dns.population import Params
 from outage.dns.resolution import RETRY_POLICIES, resolver_policy
 
-ASSUMPTIONS = Path(__file__).resolve().parents[2] / "data" / "assumptions" / "dns.yaml"
 
 
 def _code_value(name: str):
@@ -23,7 +21,7 @@ def _code_value(name: str):
 
 
 def test_file_shape():
-    data = yaml.safe_load(ASSUMPTIONS.read_text())
+    data = yaml.safe_load(ASSUMPTIONS_PATH.read_text())
     assert data["model"] == "dns"
     names = [a["name"] for a in data["assumptions"]]
     assert len(names) == len(set(names))
@@ -32,5 +30,5 @@ def test_file_shape():
 
 
 def test_values_equal_code_defaults():
-    for a in yaml.safe_load(ASSUMPTIONS.read_text())["assumptions"]:
+    for a in load_assumptions():
         assert a["value"] == _code_value(a["name"]), a["name"]
