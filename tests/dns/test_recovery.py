@@ -11,6 +11,7 @@ from outage.dns.recovery import (
     TTL_SWEEP,
     predict_recovery,
     recovery_curve,
+    replicate,
     reproduces_observed_tail,
     scenario_params,
     summarize,
@@ -39,7 +40,8 @@ def test_default_population_reproduces_the_15_minute_tail():
 
 @pytest.mark.slow
 def test_tail_holds_across_seeds_with_reported_spread():
-    summaries = [_summary(Params(), 100 + i) for i in range(3)]
+    summaries = replicate(Params(), base_seed=100, n_seeds=3)
+    assert [s.seed for s in summaries] == [100, 101, 102]
     last = np.array([s.all_recovered_s for s in summaries])
     median = np.array([s.p50_recovery_s for s in summaries])
     assert np.all(np.abs(last - 900.0) <= 60.0)
