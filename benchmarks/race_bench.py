@@ -1,0 +1,72 @@
+"""Speed and memory of the race model checker at the two sizes the issue names.
+
+Each configuration runs in a fresh process (so import time counts, and peak memory is that
+configuration's own); wall time is measured around the whole process, end to end.
+
+    .venv/bin/python benchmarks/race_bench.py            # the table
+    .venv/bin/python benchmarks/race_bench.py --json     # the same, as JSON
+
+Targets on the 2-core reference machine: at most 3 s for 3 Enactors × 5 plans × 2 endpoints
+and at most 15 s for 3 × 6 × 3 (keep 1, conditional write), memory under 2 GiB.
+"""
+
+import json
+import resource
+import subprocess
+import sys
+import time
+
+CONFIGS = [
+    # (enactors, plans, endpoints, keep, fix, symmetry, target_s)
+    (3, 5, 2, 1, "conditional-write", True, 3.0),
+    (3, 6, 3, 1, "conditional-write", True, 15.0),
+    (3, 5, 2, 1, "conditional-write", False, None),
+    (3, 6, 3, 1, "conditional-write", False, None),
+    (3, 6, 3, 1, "none", True, None),
+]
+
+
+def one(enactors: int, plans: int, endpoints: int, keep: int, fix: str, symmetry: bool) -> dict:
+    from outage.race.model import Params, parse_fixes
+    from outage.race.report import check
+
+    result = check(Params(enactors, plans, endpoints, keep, parse_fixes(fix)), max_states=None,
+                   symmetry=symmetry).exploration
+    return {"verdict": result.verdict, "states": result.states,
+            "transitions": result.transitions, "explore_s": result.seconds,
+            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--one"]:
+        e, p, n, k, fix, sym = sys.argv[2:8]
+        print(json.dumps(one(int(e), int(p), int(n), int(k), fix, sym == "1")))
+        return
+    rows = []
+    for e, p, n, k, fix, sym, target in CONFIGS:
+        started = time.perf_counter()
+        out = subprocess.run([sys.executable, __file__, "--one", str(e), str(p), str(n), str(k),
+                              fix, "1" if sym else "0"],
+                             capture_output=True, text=True, check=True).stdout
+        wall = time.perf_counter() - started
+        r = json.loads(out)
+        rows.append({"size": f"{e} × {p} × {n}", "keep": k, "fix": fix, "symmetry": sym,
+                     **r, "states_per_s": r["states"] / r["explore_s"], "wall_s": wall,
+                     "target_s": target,
+                     "meets_target": None if target is None else wall <= target})
+    if "--json" in sys.argv:
+        print(json.dumps(rows, indent=1))
+        return
+    print("| size (E × P × N) | symmetry | verdict | states | transitions | states/s "
+          "| explore (s) | wall, end to end (s) | peak RSS (MiB) | target |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        target = "—" if r["target_s"] is None else (
+            f"≤ {r['target_s']:.0f} s: {'met' if r['meets_target'] else 'MISSED'}")
+        print(f"| {r['size']} | {'on' if r['symmetry'] else 'off'} | {r['verdict']} "
+              f"| {r['states']:,} | {r['transitions']:,} | {r['states_per_s']:,.0f} "
+              f"| {r['explore_s']:.2f} | {r['wall_s']:.2f} | {r['peak_rss_mib']:.0f} | {target} |")
+
+
+if __name__ == "__main__":
+    main()
