@@ -97,3 +97,27 @@ def test_table(capsys):
     none = data["rows"][0]
     assert none["fixes"] == "none"
     assert none["properties"]["record never empty"]["verdict"] == "violated"
+
+
+def test_simulate_json(capsys):
+    code, out, _ = run(capsys, "simulate", "--days", "3", "--horizon-s", "7200",
+                       "--cadence-s", "30", "--tail-index", "1.2", "--seed", "5", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["seed"] == 5 and len(data["points"]) == 1
+    point = data["points"][0]
+    assert point["days"] == 3 and point["low"] <= point["p"] <= point["high"]
+    # Same seeds, same answer.
+    _, again, _ = run(capsys, "simulate", "--days", "3", "--horizon-s", "7200",
+                      "--cadence-s", "30", "--tail-index", "1.2", "--seed", "5", "--json")
+    assert json.loads(again) == data
+
+
+@pytest.mark.parametrize("argv,reason", [
+    (["--days", "0"], "--days must be at least 1"),
+    (["--cadence-s", "-3"], "cadence_s must be a positive number"),
+    (["--tail-index", "heavy"], "--tail-index must be a number"),
+    (["--fix", "nope"], "unknown fix 'nope'"),
+])
+def test_simulate_bad_values(capsys, argv, reason):
+    code, out, err = run(capsys, "simulate", *argv)
+    assert code == 2 and out == "" and err.count("\n") == 1 and reason in err

@@ -5,6 +5,7 @@ import json
 
 from outage.cli import CliError
 from outage.race.model import Params, parse_fixes
+from outage.race.montecarlo import CADENCES_S, TAIL_INDICES, Estimate, SimParams, estimate, sweep
 from outage.race.report import DEFAULT_MAX_STATES, check, format_report
 from outage.race.table import VARIANTS, fix_table, format_table
 
@@ -35,6 +36,32 @@ def register(subparsers) -> None:
     _size_arguments(t)
     t.add_argument("--json", action="store_true", help="print one JSON object")
     t.set_defaults(func=_table)
+
+    m = commands.add_parser(
+        "simulate", help="Monte Carlo: probability of an empty record per day",
+        description="Seeded timed simulation of the same mechanism (the model's own steps, "
+                    "with Poisson plans, exponential transaction times and Pareto lock "
+                    "back-offs); day i uses seed SEED + i. Prints the share of days with an "
+                    "empty record and its 95 %% Wilson interval.")
+    sim = SimParams()
+    m.add_argument("--days", default="20", metavar="N", help="simulated days (default: 20)")
+    m.add_argument("--seed", default="0", metavar="SEED", help="base seed (default: 0)")
+    for name, unit in (("cadence_s", "mean seconds between plans"),
+                       ("tail_index", "Pareto tail index of one lock back-off (smaller = heavier)"),
+                       ("write_s", "mean seconds of one endpoint transaction"),
+                       ("backoff_s", "scale of one back-off, seconds"),
+                       ("horizon_s", "seconds in one simulated day")):
+        flag = "--" + name.replace("_", "-")
+        m.add_argument(flag, default=str(getattr(sim, name)), metavar="X",
+                       help=f"{unit} (default: {getattr(sim, name)})")
+    for name in ("enactors", "endpoints", "keep"):
+        m.add_argument(f"--{name}", default=str(getattr(sim, name)), metavar="N",
+                       help=f"default: {getattr(sim, name)}")
+    m.add_argument("--fix", default="none", help="as for check (default: none)")
+    m.add_argument("--sweep", action="store_true",
+                   help="run the tail index × cadence grid instead of one point")
+    m.add_argument("--json", action="store_true", help="print one JSON object")
+    m.set_defaults(func=_simulate)
 
 
 def _size_arguments(parser: argparse.ArgumentParser) -> None:
@@ -107,3 +134,54 @@ def _table(args) -> int:
               f"{p.endpoints} endpoints, keep {p.keep}{', lock' if p.lock else ''}\n")
         print(format_table(rows))
     return 0
+
+
+def _float(args, name: str) -> float:
+    raw = getattr(args, name)
+    try:
+        return float(raw)
+    except ValueError:
+        raise CliError(f"--{name.replace('_', '-')} must be a number, got {raw!r}") from None
+
+
+def _simulate(args) -> int:
+    try:
+        fixes = parse_fixes(args.fix)
+    except ValueError as error:
+        raise CliError(str(error)) from None
+    days, seed = _int(args, "days"), _int(args, "seed")
+    if days < 1:
+        raise CliError(f"--days must be at least 1, got {days}")
+    counts = {name: _int(args, name) for name in ("enactors", "endpoints", "keep")}
+    for name in ("enactors", "endpoints"):
+        if counts[name] < 1:
+            raise CliError(f"--{name} must be at least 1, got {counts[name]}")
+    if counts["keep"] < 0:
+        raise CliError(f"--keep must be at least 0, got {counts['keep']}")
+    timing = {name: _float(args, name)
+              for name in ("cadence_s", "tail_index", "write_s", "backoff_s", "horizon_s")}
+    sp = SimParams(**counts, **timing, fixes=fixes)
+    estimates = (sweep(sp, days, seed, TAIL_INDICES, CADENCES_S) if args.sweep
+                 else [estimate(sp, days, seed)])
+    if args.json:
+        print(json.dumps({"days": days, "seed": seed, "fixes": sorted(fixes),
+                          "points": [_estimate_json(e) for e in estimates]}))
+        return 0
+    span = "day" if sp.horizon_s == 86_400 else f"{sp.horizon_s / 3600:g} h"
+    print(f"Monte Carlo of the race: {days} simulated spans of one {span} per point, seeds "
+          f"{seed}–{seed + days - 1}, keep {sp.keep}, fix {args.fix}")
+    print(f"| tail index | cadence (s) | spans with an empty record | P(empty record per {span}) "
+          "| 95 % Wilson interval | most generations behind |")
+    print("|---|---|---|---|---|---|")
+    for e in estimates:
+        lag = max(r.max_lag for r in e.results)
+        print(f"| {e.params.tail_index:g} | {e.params.cadence_s:g} | {e.failed_days} of {e.days} "
+              f"| {e.p:.3f} | [{e.low:.3f}, {e.high:.3f}] | {lag} |")
+    return 0
+
+
+def _estimate_json(e: Estimate) -> dict:
+    return {"tail_index": e.params.tail_index, "cadence_s": e.params.cadence_s,
+            "keep": e.params.keep, "days": e.days, "failed_days": e.failed_days, "p": e.p,
+            "low": e.low, "high": e.high,
+            "empty_at_s": [r.empty_at_s for r in e.results]}
