@@ -4,7 +4,7 @@
   `.py`, stores no error, and its exported figures match): a broken or stale notebook fails the
   build instead of reaching the site.
 * mkdocs-jupyter inlines about 575 KB of JupyterLab CSS and a few scripts (MathJax and Mermaid
-  loaders pointing at CDNs, a copy-button helper) into every notebook page. They are removed
+  loaders pointing at CDNs, a copy-button helper, and comments naming them) into every notebook page. They are removed
   here; `stylesheets/notebook.css` styles notebooks once for the whole site, in both colour
   schemes, and the copy-button helper is served once (hooks/plotly_bundle.py).
 """
@@ -19,8 +19,8 @@ from mkdocs.exceptions import PluginError
 from outage.site import notebooks
 
 STYLE = re.compile(r"<style\b[^>]*>.*?</style>", re.DOTALL | re.IGNORECASE)
-SCRIPT = re.compile(r"<script\b(?P<attrs>[^>]*)>.*?</script>", re.DOTALL | re.IGNORECASE)
-FIGURE_DATA = 'type="application/json"'
+COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL | re.IGNORECASE)
 
 
 def on_pre_build(config):
@@ -35,12 +35,10 @@ def on_pre_build(config):
         raise PluginError("notebooks out of date:\n  " + "\n  ".join(problems))
 
 
-def _keep_figure_data(match: re.Match) -> str:
-    return match.group(0) if FIGURE_DATA in match.group("attrs") else ""
-
-
 def on_page_content(html, page, config, files):
     if not page.file.src_uri.endswith(".ipynb"):
         return html
-    html = STYLE.sub("", html)
-    return SCRIPT.sub(_keep_figure_data, html)
+    html = COMMENT.sub("", STYLE.sub("", html))
+    # Code and output blocks scroll sideways; keyboard users must be able to reach them.
+    html = html.replace("<pre>", '<pre tabindex="0">')
+    return SCRIPT.sub("", html)

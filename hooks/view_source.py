@@ -21,18 +21,27 @@ def _source_path(page) -> str:
     return f"{SOURCE_DIR}/{src}.txt"
 
 
+_sources: dict[str, Path] = {}
+
+
+def on_pre_build(config):
+    _sources.clear()
+
+
 def on_page_context(context, page, config, nav):
+    source = Path(page.file.abs_src_path)
+    if source.suffix == ".ipynb":
+        source = source.with_suffix(".py")
+    target = _source_path(page)
+    _sources[target] = source
     # With directory URLs a page at "race/" is served from "race/index.html".
     page_dir = page.url.rstrip("/") or "."
-    page.view_source_url = posixpath.relpath(_source_path(page), page_dir)
+    page.view_source_url = posixpath.relpath(target, page_dir)
     return context
 
 
 def on_post_build(config):
-    docs_dir = Path(config["docs_dir"])
-    site_dir = Path(config["site_dir"])
-    for source in list(docs_dir.rglob("*.md")) + list((docs_dir / "notebooks").glob("*.py")):
-        relative = source.relative_to(docs_dir).as_posix()
-        target = site_dir / SOURCE_DIR / f"{relative}.txt"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+    for target, source in _sources.items():
+        path = Path(config["site_dir"]) / target
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, path)

@@ -1,8 +1,8 @@
 /*
  * Draws every Plotly figure of a page with the site's one self-hosted plotly.js.
  *
- * Figures arrive as an empty <div class="plotly-figure"> plus their JSON in a
- * <script type="application/json" data-figure-for="ID"> (written by outage.site.renderer).
+ * Figures arrive as an empty <div class="plotly-figure" data-figure="JSON"> (written by
+ * outage.site.renderer).
  * plotly.js is loaded on the first page that has a figure and kept for the rest of the visit.
  * Material's instant navigation swaps pages without reloading, so drawing subscribes to its
  * document$ stream; and figures take their text and grid colours from the current colour
@@ -66,14 +66,8 @@
     return update;
   }
 
-  function figureData(div) {
-    var node = document.querySelector('script[data-figure-for="' + div.id + '"]');
-    return node ? JSON.parse(node.textContent) : null;
-  }
-
   function draw(Plotly, div) {
-    var spec = figureData(div);
-    if (!spec) throw new Error("no data for figure " + div.id);
+    var spec = JSON.parse(div.dataset.figure);
     var layout = spec.layout || {};
     var config = { responsive: true, displaylogo: false };
     return Plotly.newPlot(div, spec.data || [], layout, config).then(function () {

@@ -4,8 +4,8 @@ Importing this module makes it the default renderer, so `fig.show()` in a notebo
 
 * `application/vnd.plotly.v1+json` — the figure as data, shown natively by JupyterLab and
   compared as data by nbval;
-* `text/html` — an empty `<div class="plotly-figure">` with a deterministic id and the figure
-  JSON in a `<script type="application/json">` beside it. No plotly.js, no MathJax, no CDN: the
+* `text/html` — an empty `<div class="plotly-figure">` with a deterministic id, carrying the
+  figure JSON in its `data-figure` attribute. No plotly.js, no MathJax, no CDN: the
   site's own `figures.js` loads one self-hosted plotly.js and draws every such div, also after
   instant navigation, and re-colours it when the reader switches light/dark.
 
@@ -94,18 +94,21 @@ def figure_json(fig_dict: dict) -> dict:
 
 
 def figure_html(spec: dict, div_id: str) -> str:
-    """The site-ready HTML for one figure: a placeholder div and its data."""
+    """The site-ready HTML for one figure: a placeholder div carrying its data.
+
+    The data sits in an attribute, not in a `<script type="application/json">`: Material's
+    instant navigation re-creates every script element of a new page without its attributes,
+    which would turn the data into JavaScript to run.
+    """
     height = spec.get("layout", {}).get("height") or DEFAULT_HEIGHT_PX
-    payload = json.dumps(spec, separators=(",", ":"), sort_keys=True)
-    # "</" inside a script element would end it early.
-    payload = payload.replace("</", "<\\/")
+    payload = json.dumps(spec, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
     title = spec.get("layout", {}).get("title", {})
     label = title.get("text") if isinstance(title, dict) else None
     aria = f' aria-label="{html.escape(label, quote=True)}"' if label else ""
     return (
         f'<div class="plotly-figure" id="{div_id}" role="figure"{aria}'
-        f' style="min-height:{int(height)}px"></div>\n'
-        f'<script type="application/json" data-figure-for="{div_id}">{payload}</script>'
+        f' style="min-height:{int(height)}px"'
+        f' data-figure="{html.escape(payload, quote=True)}"></div>'
     )
 
 

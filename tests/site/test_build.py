@@ -1,0 +1,82 @@
+"""The strict build: zero warnings, notebook pages light and self-contained, sources linked."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+from conftest import ROOT
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+# Elements that make the browser fetch something; a canonical <link> is only a name.
+FETCHING = re.compile(r"<(script|img|iframe|source|link)\b([^>]*)>", re.I)
+REMOTE = re.compile(r"""\b(?:src|href)=["'](?:https?:)?//""", re.I)
+
+
+def remote_fetches(html: str) -> list[str]:
+    return [
+        attrs for tag, attrs in FETCHING.findall(html)
+        if REMOTE.search(attrs) and not (tag.lower() == "link" and 'rel="canonical"' in attrs)
+    ]
+
+
+def notebook_pages(site_dir: Path) -> list[Path]:
+    return [site_dir / "notebooks" / path.stem / "index.html" for path in NOTEBOOKS]
+
+
+def test_strict_build_has_no_warnings(built_site):
+    warnings = [line for line in built_site.log.splitlines() if "WARNING" in line]
+    assert warnings == []
+
+
+def test_every_notebook_is_published(built_site):
+    assert NOTEBOOKS, "no executed notebooks in notebooks/"
+    for page in notebook_pages(built_site.site_dir):
+        assert page.exists(), page
+
+
+def test_notebook_pages_carry_no_inlined_css_or_scripts(built_site):
+    for page in notebook_pages(built_site.site_dir):
+        html = page.read_text(encoding="utf-8")
+        assert "<style" not in html, page
+        assert "jp-Notebook" in html, page
+        inline_scripts = re.findall(r"<script\b([^>]*)>", html)
+        for attrs in inline_scripts:
+            assert "src=" in attrs or 'id="__config"' in attrs or attrs == "", (page, attrs)
+        notebook_part = html[html.index("jupyter-wrapper") - 200:]
+        assert "mathjax" not in notebook_part.lower(), page
+        assert "mermaid" not in notebook_part.lower(), page
+
+
+def test_no_page_loads_anything_from_another_host(built_site):
+    for page in built_site.site_dir.rglob("*.html"):
+        assert remote_fetches(page.read_text(encoding="utf-8")) == [], page
+
+
+def test_published_notebooks_store_no_errors():
+    for path in NOTEBOOKS:
+        notebook = nbformat.read(path, as_version=4)
+        for cell in notebook.cells:
+            for output in cell.get("outputs", []):
+                assert output.get("output_type") != "error", path
+                assert "Traceback" not in str(output.get("text", "")), path
+
+
+def test_every_page_links_to_its_own_source(built_site):
+    pages = [p for p in built_site.site_dir.rglob("index.html") if "source" not in p.parts]
+    assert pages
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        match = re.search(r'<a href="([^"]+)" title="View the source of this page"', html)
+        assert match, page
+        assert (page.parent / match.group(1)).resolve().is_file(), (page, match.group(1))
+
+
+def test_plotly_bundle_and_copy_buttons_are_served_once(built_site):
+    javascripts = built_site.site_dir / "javascripts"
+    assert (javascripts / "plotly.min.js").stat().st_size > 500_000
+    assert (javascripts / "clipboard.umd.js").exists()
+    for page in built_site.site_dir.rglob("*.html"):
+        assert "plotly.min.js" not in page.read_text(encoding="utf-8"), page
