@@ -1,0 +1,111 @@
+"""The scenarios' qualitative outcomes: what must emerge from the mechanism, never be written in.
+"It finds the known thing" tests: the collapse that outlives its trigger, the recovery that
+needs both halves of the 4:14 AM action, and the remediations that avoid it."""
+
+import numpy as np
+import pytest
+
+from outage.cascade import clock, scenarios
+from outage.cascade.dwfm_params import DwfmControls
+from outage.cascade.netmgr import NetmgrControls
+from outage.cascade.nlb import NlbControls
+
+REQUIRED = ("as-happened", "no-intervention", "queue-admission", "velocity-control")
+
+
+def at(r, hhmm: str) -> int:
+    return int(np.searchsorted(r.dwfm.t_s, clock.at(hhmm)))
+
+
+def test_scenarios_are_well_formed():
+    assert set(REQUIRED) <= set(scenarios.SCENARIOS)
+    for name, s in scenarios.SCENARIOS.items():
+        assert s.question.strip(), name
+        assert isinstance(s.dwfm, DwfmControls) and isinstance(s.netmgr, NetmgrControls)
+        assert isinstance(s.nlb, NlbControls)
+        # DynamoDB's restore is a fact shared by every scenario, never a knob.
+        assert s.dwfm.dynamodb_restored_s == clock.DYNAMODB_DNS_RESTORED_S
+    as_happened = scenarios.SCENARIOS["as-happened"]
+    assert as_happened.dwfm.restart_at_s == as_happened.dwfm.throttle_from_s == clock.at("04:14")
+    assert as_happened.nlb.failover_disabled_from_s == clock.at("09:36")
+    assert scenarios.SCENARIOS["no-intervention"] == scenarios.Scenario(scenarios.SCENARIOS["no-intervention"].question)
+
+
+def test_unknown_scenario_and_model_are_rejected():
+    with pytest.raises(ValueError, match="unknown scenario"):
+        scenarios.run("nope")
+    with pytest.raises(ValueError, match="unknown model"):
+        scenarios.run("as-happened", model="agent-based")
+
+
+def test_no_intervention_stays_collapsed(runs):
+    r = runs("no-intervention")
+    assert r.milestones["all_leases_restored"] is None
+    after = r.dwfm.t_s >= clock.at("03:00")
+    assert r.dwfm.established_per_s[after].max() < 1e-6  # goodput never returns
+    assert r.dwfm.congested_hosts[after].min() == 1
+    assert r.dwfm.leased_fraction[-1] < 0.01  # the renewals fail too: leases keep lapsing
+
+
+def test_as_happened_does_not_recover_before_the_action_and_does_after(runs):
+    r = runs("as-happened")
+    before = (r.dwfm.t_s > clock.at("02:40")) & (r.dwfm.t_s < clock.at("04:14"))
+    assert np.all(np.diff(r.dwfm.leased[before]) <= 1e-9)  # no progress at all before 4:14
+    restored = r.milestones["all_leases_restored"]
+    assert clock.at("04:14") < restored
+    assert abs(restored - clock.at("05:28")) <= 15 * 60
+    assert r.dwfm.congested_hosts[r.dwfm.t_s >= clock.at("04:14")].max() == 0
+
+
+def test_both_halves_of_the_414_action_are_needed(runs):
+    assert runs("restart-only").milestones["all_leases_restored"] is None  # re-collapses
+    assert runs("throttle-only").milestones["all_leases_restored"] is None  # queues stay full
+    r = runs("restart-only")
+    assert r.dwfm.congested_hosts[at(r, "04:14")] == 0 and r.dwfm.congested_hosts[-1] == 1
+
+
+def test_queue_admission_recovers_soon_after_dynamodb_without_restarts(runs):
+    r = runs("queue-admission")
+    assert scenarios.SCENARIOS["queue-admission"].dwfm.restart_at_s is None
+    assert r.milestones["dwfm_congested"] is None
+    assert r.dwfm.congested_hosts.max() == 0
+    assert r.milestones["all_leases_restored"] < clock.at("03:30")
+
+
+def test_backlog_forms_after_leases_return_and_drains_by_midmorning(runs):
+    r = runs("as-happened")
+    peak = r.netmgr.t_s[np.argmax(r.netmgr.latency_s)]
+    assert clock.at("04:14") < peak <= r.milestones["all_leases_restored"] + 600
+    assert abs(r.milestones["network_backlog_cleared"] - clock.at("10:36")) <= 20 * 60
+    assert runs("no-intervention").milestones["network_backlog_cleared"] is None
+
+
+def test_reducing_network_manager_load_shortens_the_tail(runs):
+    relieved = runs("as-happened").milestones["network_backlog_cleared"]
+    assert runs("no-netmgr-relief").milestones["network_backlog_cleared"] > relieved + 3600
+
+
+def test_nlb_loses_capacity_below_load_and_disabling_failover_ends_errors(runs):
+    r = runs("as-happened")
+    assert r.nlb_min_capacity_fraction < r.nlb.load_fraction
+    assert r.milestones["nlb_errors_start"] < clock.at("09:36")
+    assert r.milestones["nlb_errors_end"] == clock.at("09:36")
+    kept = runs("failover-kept").milestones["nlb_errors_end"]
+    assert kept is None or kept > clock.at("09:36")
+
+
+def test_velocity_control_keeps_capacity_above_load(runs):
+    r = runs("velocity-control")
+    assert r.nlb.capacity_fraction.min() > r.nlb.load_fraction
+    assert r.milestones["nlb_errors_start"] is None
+    # The cap binds: without it the same flapping removes more.
+    assert runs("failover-kept").nlb.capacity_fraction.min() < r.nlb.capacity_fraction.min() - 0.2
+
+
+@pytest.mark.slow
+def test_full_fleet_as_happened_lands_near_the_reported_times():
+    r = scenarios.run("as-happened")
+    assert r.dwfm.fleet_droplets == 100_000
+    targets = {"all_leases_restored": "05:28", "network_backlog_cleared": "10:36", "nlb_errors_end": "09:36"}
+    for name, hhmm in targets.items():
+        assert abs(r.milestones[name] - clock.at(hhmm)) <= 10 * 60, name
