@@ -9,7 +9,7 @@ import importlib
 import sys
 
 # Model packages that contribute a subcommand, in the order the help lists them.
-COMMAND_MODULES: tuple[str, ...] = ("outage.dns.cli", "outage.race.cli")
+COMMAND_MODULES: tuple[str, ...] = ("outage.dns.cli", "outage.race.cli", "outage.cascade.cli")
 
 
 class CliError(Exception):
