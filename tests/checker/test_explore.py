@@ -103,13 +103,13 @@ def test_budget_answers_incomplete_never_holds():
 
 def test_budget_keeps_a_violation_found_before_it_runs_out():
     full = explore(die_hard()).result("big jug never holds 4")
-    # The violating state is found at depth 6; every budget large enough to reach it
-    # reports the same shortest trace.
-    for budget in (14, 15):
-        partial = explore(die_hard(), max_states=budget)
-        r = partial.result("big jug never holds 4")
+    found = []
+    for budget in range(1, 16):
+        r = explore(die_hard(), max_states=budget).result("big jug never holds 4")
         if r.verdict == VIOLATED:
-            assert r.trace_length == full.trace_length
+            found.append(budget)
+            assert r.trace_length == full.trace_length  # still the shortest
+    assert found and found == list(range(found[0], 16))  # once reached, always reported
 
 
 def test_bad_budget_is_rejected():
