@@ -74,8 +74,14 @@ def hover(window) -> str:
     return "<br>".join(lines)
 
 
+def row_label(window, width: int = 44) -> str:
+    """The bar's row name: short enough to leave room for the bars; hover shows it in full."""
+    text = window.label if len(window.label) <= width else window.label[: width - 1] + "…"
+    return "· " * depth(window) + text
+
+
 services = list(dict.fromkeys(w.service for w in timeline.windows))
-rows = [f"{'  ' * depth(w)}{w.label}" for w in timeline.windows]
+rows = [row_label(w) for w in timeline.windows]
 
 fig = go.Figure()
 for index, service in enumerate(services):
@@ -88,7 +94,7 @@ for index, service in enumerate(services):
             base=[pdt(w.start).isoformat() for w in windows],
             x=[w.duration.total_seconds() * 1000 for w in windows],
             marker=dict(
-                line=dict(width=[3 if w.period else 0 for w in windows], color="#333"),
+                line=dict(width=[3 if w.period else 0 for w in windows], color="#7f7f7f"),
                 opacity=[1.0 if depth(w) == 0 or w.period else 0.75 for w in windows],
             ),
             hovertext=[hover(w) for w in windows],
@@ -97,18 +103,20 @@ for index, service in enumerate(services):
     )
 
 fig.update_layout(
-    title="Impact windows of the us-east-1 outage (PDT)",
+    title=dict(text="Impact windows of the us-east-1 outage, 19–20 October 2025 (PDT, UTC−7)", y=0.995),
     barmode="overlay",
-    height=980,
-    margin=dict(t=150, l=20),
-    legend=dict(orientation="h", y=-0.06),
+    height=1180,
+    margin=dict(t=170, l=20, b=40),
+    legend=dict(orientation="h", y=-0.04, yanchor="top"),
     xaxis=dict(
         type="date",
-        title="19–20 October 2025, PDT (UTC−7)",
         range=["2025-10-19T23:15:00", "2025-10-20T15:00:00"],
         tickformat="%-I %p",
     ),
-    yaxis=dict(autorange="reversed", categoryorder="array", categoryarray=rows),
+    yaxis=dict(
+        autorange="reversed", categoryorder="array", categoryarray=rows,
+        tickfont=dict(size=11), dtick=1,
+    ),
 )
 
 MILESTONES = {
@@ -120,11 +128,12 @@ MILESTONES = {
     "T43": "Network state normal",
     "T52": "Event ends",
 }
-for event_id, text in MILESTONES.items():
+for number, (event_id, text) in enumerate(MILESTONES.items()):
     moment = pdt(timeline.event(event_id).utc).isoformat()
     fig.add_vline(x=moment, line=dict(width=1, dash="dot", color="#888"))
+    # Alternate heights so that neighbouring labels (4:14 and 5:28 AM) do not overlap.
     fig.add_annotation(
-        x=moment, y=1.0, yref="paper", text=text, showarrow=False,
+        x=moment, y=1.0 + 0.035 * (number % 2), yref="paper", text=text, showarrow=False,
         textangle=-30, xanchor="left", yanchor="bottom", font=dict(size=11),
     )
 

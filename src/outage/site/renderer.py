@@ -37,6 +37,7 @@ DEFAULT_HEIGHT_PX = 420
 COLORWAY = (
     "#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1",
     "#76b7b2", "#edc948", "#ff9da7", "#9c755f", "#bab0ac",
+    "#1f9e89", "#8c8fe0",
 )
 
 TEMPLATE = go.layout.Template(
