@@ -195,7 +195,7 @@ def simulate(
 
 
 def final_leased_fraction(
-    p: DwfmParams, c: DwfmControls, horizon_s: float, droplets_per_host: np.ndarray, dt_s: float = 2.0
+    p: DwfmParams, c: DwfmControls, horizon_s: float, droplets_per_host: np.ndarray, dt_s: float = 5.0
 ) -> np.ndarray:
     """Leased fraction of every column (host) at `horizon_s`: the sweep's per-point outcome.
     One integration for all columns, cost O(columns * horizon_s / dt_s)."""
