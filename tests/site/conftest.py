@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Chromium as root in a container, with no background traffic to the vendor's services: the
 # tests assert that the site itself makes no request beyond 127.0.0.1.
 CHROMIUM_ARGS = [
