@@ -9,7 +9,8 @@ import importlib
 import sys
 
 # Model packages that contribute a subcommand, in the order the help lists them.
-COMMAND_MODULES: tuple[str, ...] = ("outage.dns.cli", "outage.race.cli", "outage.cascade.cli")
+COMMAND_MODULES: tuple[str, ...] = ("outage.dns.cli", "outage.race.cli", "outage.cascade.cli",
+                                     "outage.lab.cli")
 
 
 class CliError(Exception):

@@ -1,0 +1,66 @@
+"""Run the lab as a reader would (``python -m outage lab ...``) and find what it left behind.
+
+The lab runs in a subprocess: that is the one command a reader runs, and it keeps dnspython
+out of the pytest process, where the test folder ``tests/dns`` is imported as a top-level
+package named ``dns``.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+LAB_TIMEOUT_S = 60
+
+
+class Lab:
+    """Runs lab commands with a unique environment tag that every started process inherits,
+    so a leftover server or Enactor is found even after its parent is gone."""
+
+    def __init__(self):
+        self.value = uuid.uuid4().hex
+        self.env = dict(os.environ, OUTAGE_LAB_TEST=self.value)
+
+    def __call__(self, *args: str, timeout_s: float = LAB_TIMEOUT_S):
+        """(exit status, parsed JSON or text, stderr) of ``python -m outage lab ARGS``."""
+        done = subprocess.run([sys.executable, "-m", "outage", "lab", *args], env=self.env,
+                              capture_output=True, text=True, timeout=timeout_s)
+        out = done.stdout
+        if "--json" in args and done.returncode < 2:
+            out = json.loads(out)
+        return done.returncode, out, done.stderr
+
+    def python(self, code: str, timeout_s: float = LAB_TIMEOUT_S) -> dict:
+        """Run ``code`` in a fresh interpreter; it prints one JSON object, returned here."""
+        done = subprocess.run([sys.executable, "-c", code], env=self.env, capture_output=True,
+                              text=True, timeout=timeout_s)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    def processes(self) -> list[int]:
+        """Live processes (zombies included) carrying this lab's tag."""
+        needle = f"OUTAGE_LAB_TEST={self.value}".encode()
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if needle in (entry / "environ").read_bytes():
+                        found.append(int(entry.name))
+                except OSError:
+                    continue
+        return found
+
+    @staticmethod
+    def describe(pids: list[int]) -> list[str]:
+        """"pid state command line" of each process, for failure messages."""
+        out = []
+        for pid in pids:
+            try:
+                cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            out.append(f"{pid} {state} {cmd.strip()}")
+        return out

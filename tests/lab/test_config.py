@@ -1,0 +1,62 @@
+"""Configuration rendering and tool discovery (no server is started here)."""
+
+import socket
+
+import pytest
+
+from outage.lab.config import (MissingTool, Record, Zone, check_loopback, find_tool, free_port,
+                               render_named_conf, render_unbound_conf, render_zone)
+
+ZONE = Zone("e.lab.test.", (Record("@", "A", "198.18.0.1", 5),), soa_ttl_s=3, soa_minimum_s=7)
+
+
+# --- Unit: rendering and discovery -------------------------------------------------------
+
+
+def test_zone_file_carries_the_negative_ttl_fields():
+    text = render_zone(ZONE, "127.0.0.1")
+    soa = next(line for line in text.splitlines() if " SOA " in line)
+    assert soa.startswith("@ 3 IN SOA") and soa.endswith(" 7")
+    assert "@ 5 IN A 198.18.0.1" in text
+    assert ZONE.negative_ttl_s == 3  # RFC 2308: min(SOA TTL, MINIMUM)
+
+
+def test_named_conf_is_loopback_only_and_updatable_from_loopback_only(tmp_path):
+    conf = render_named_conf(tmp_path, "127.0.0.1", 5353, [ZONE])
+    assert "listen-on port 5353 { 127.0.0.1; };" in conf
+    assert "listen-on-v6 { none; };" in conf
+    assert "allow-update { 127.0.0.1; };" in conf
+    assert "recursion no;" in conf
+    assert "controls { };" in conf  # no rndc channel on port 953
+    assert '"/etc' not in conf and str(tmp_path) in conf
+
+
+def test_unbound_conf_stays_on_loopback_and_caps_negative_ttl(tmp_path):
+    conf = render_unbound_conf(tmp_path, "127.0.0.2", 5300, "lab.test.", "127.0.0.1", 5353, 0)
+    assert "interface: 127.0.0.2@5300" in conf
+    assert "outgoing-interface: 127.0.0.2" in conf
+    assert "stub-addr: 127.0.0.1@5353" in conf
+    assert "do-not-query-localhost: no" in conf
+    assert 'local-zone: "." refuse' in conf
+    assert "cache-max-negative-ttl: 0" in conf
+    assert 'module-config: "iterator"' in conf  # no DNSSEC: no trust anchor, no root
+
+
+def test_missing_binary_names_the_debian_package(tmp_path):
+    with pytest.raises(MissingTool, match=r"^named not found: install the Debian package bind9"):
+        find_tool("named", str(tmp_path))
+    with pytest.raises(MissingTool, match="Debian package unbound"):
+        find_tool("unbound", str(tmp_path))
+
+
+@pytest.mark.parametrize("host", ["10.0.0.1", "192.168.1.1", "0.0.0.0", "8.8.8.8"])
+def test_non_loopback_addresses_are_refused(host):
+    with pytest.raises(ValueError, match="loopback"):
+        check_loopback(host)
+
+
+def test_free_port_is_free_for_udp_and_tcp():
+    port = free_port("127.0.0.1")
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+        with socket.socket(socket.AF_INET, kind) as s:
+            s.bind(("127.0.0.1", port))
