@@ -5,6 +5,7 @@ import json
 import signal
 
 from outage.cli import CliError
+from outage.lab import report
 from outage.lab.config import MissingTool, find_tool
 
 
@@ -69,10 +70,10 @@ def _stop_on_sigterm() -> None:
 def _race(args) -> int:
     _require_tools(args)
     _stop_on_sigterm()
-    from outage.lab.race import format_account, run  # imports dnspython: only when needed
+    from outage.lab.race import run  # imports dnspython: only when needed
 
     result = run(tool_path=args.tool_path)
-    print(json.dumps(result) if args.json else format_account(result))
+    print(json.dumps(result) if args.json else report.race_account(result))
     return 0 if all(v["matches_model"] for v in result["variants"]) else 1
 
 
@@ -83,5 +84,5 @@ def _tail(args) -> int:
     settings = tail.settings_from(args.scale, args.neg_ttl, args.resolvers)
     _stop_on_sigterm()
     result = tail.run(settings, tool_path=args.tool_path)
-    print(json.dumps(result) if args.json else tail.format_account(result))
+    print(json.dumps(result) if args.json else report.tail_account(result))
     return 0 if result["agrees_with_model"] else 1

@@ -149,13 +149,17 @@ class EnactorProcess:
             raise RuntimeError(f"{self.name} failed on {op!r}: {reply['error']}")
         return reply
 
+    def hang_up(self) -> None:
+        """End of commands: the Enactor exits by itself."""
+        if self.proc.poll() is None and not self.proc.stdin.closed:
+            self.proc.stdin.close()
+
     def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.stdin.close()  # end of commands: the Enactor exits by itself
-            try:
-                self.proc.wait(2.0)
-            except subprocess.TimeoutExpired:
-                pass
+        self.hang_up()
+        try:
+            self.proc.wait(2.0)
+        except subprocess.TimeoutExpired:
+            pass
         stop(self.proc)
 
 
@@ -168,6 +172,8 @@ def enactors(n: int, auth: Authoritative, store: Path, eps: Sequence[Endpoint], 
             procs.append(EnactorProcess(i, auth, store, eps, keep, variant))
         yield procs
     finally:
+        for p in procs:  # all at once: they exit in parallel
+            p.hang_up()
         for p in procs:
             p.close()
 
@@ -347,37 +353,3 @@ def run(base: Params = LAB_PARAMS, variants: Sequence[Variant] = VARIANTS, *,
         "variants": results,
         "seconds": round(time.monotonic() - started, 1),
     }
-
-
-def format_account(result: dict) -> str:
-    """The readable account of ``python -m outage lab race``."""
-    p = result["params"]
-    out = [f"Live lab: the race on {result['software']['named']} and "
-           f"Unbound ({result['software']['unbound']}), loopback only",
-           f"Model: {p['enactors']} Enactors × {p['plans']} plans × {p['endpoints']} endpoints, "
-           f"keep {p['keep']}; each replay follows the model's shortest trace to "
-           f"\"{result['property']}\" being violated, with no fix.",
-           f"Endpoints: {', '.join(result['endpoints'])} (answers below are what a client gets "
-           "through Unbound after each step)."]
-    for v in result["variants"]:
-        out.append("")
-        out.append(f"== {v['variant']} ==")
-        for st in v["steps"]:
-            mark = "" if st["matches_model"] else "   <-- DIFFERS FROM THE MODEL"
-            out.append(f"  {st['n']:>2}. {st['action']}: {st['lab']}{mark}")
-            out.append(f"      {' | '.join(st['resolver'])}")
-        if v["lock_probe"]:
-            pr = v["lock_probe"]
-            out.append(f"  probe: {pr['label']}: {pr['rcode']} "
-                       f"({'refused' if pr['refused'] else 'ACCEPTED'})")
-        verdict = ("the record went EMPTY (NOERROR, no addresses) at "
-                   + ", ".join(v["empty_endpoints"]) if v["record_emptied"]
-                   else "the record never emptied")
-        refusals = (f"; stale writes refused with {', '.join(v['refused_rcodes'])}"
-                    if v["refused_rcodes"] else "")
-        agree = ("every step matches the model" if v["matches_model"]
-                 else "SOME STEPS DIFFER FROM THE MODEL")
-        out.append(f"  Result: {verdict}{refusals}; {agree}.")
-    out.append("")
-    out.append(f"Done in {result['seconds']:.1f} s; every server and Enactor process stopped.")
-    return "\n".join(out)

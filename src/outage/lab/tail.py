@@ -1,0 +1,281 @@
+"""The tail, for real: how long clients keep seeing "empty" through Unbound after the fix.
+
+Claim: after the record comes back, a client resolves it again only when its resolver's
+cached empty answer expires, min(SOA TTL, SOA MINIMUM) after that answer was fetched (RFC
+2308), so the last client returns one negative TTL after the fix; and while the record is
+empty, negative caching keeps the authoritative server quiet. The DNS model
+(``outage.dns.recovery.predict_recovery``) says the same; this measures real Unbound.
+
+    time (lab s)  0 ............ t_fix ..................... t_fix + N + 1
+    named          record empty  | record restored (UPDATE)
+    resolver i     fetches "empty" at t_fix - N + u_i  -> cached until about t_fix + u_i
+    client i       asks every poll_s ............ first address seen = its recovery time
+
+Time is scaled: ``scale`` real seconds per lab second (100: 900 s -> 9 s). Each resolver's
+entry is fetched at its own moment, spread evenly over one negative TTL before the fix
+(u_i = (i + 1/2) N / R): the DNS model's uniform entry-age assumption, made deterministic.
+Assumption: one client per resolver, no client-side cache (the model's ``jvm_share=0``), and
+clients retrying every ``poll_real_s`` (the model's ``fixed`` 1 s policy).
+
+Unbound keeps time in whole seconds: an entry fetched at wall time t with TTL N answers
+until the clock reaches floor(t) + N + 1, so each entry lives N to N + 1 s. At full scale that
+is under 0.2 % of 900 s; scaled 1:100 it is up to 100 s, so the comparison with the model
+allows one lab second, and each client is also checked against that exact rule.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+import dns.query
+import dns.update
+
+from outage.dns.recovery import predict_recovery
+from outage.lab.servers import (Record, Zone, addresses, ask, authoritative, find_tool,
+                                resolver)
+
+PARENT_ZONE = "tail.lab.test."
+ADDRESS = "198.18.0.1"  # benchmark range: data only, never contacted
+
+
+@dataclass(frozen=True)
+class TailSettings:
+    """The knobs of one tail measurement. Real seconds are divided by ``scale`` in the lab."""
+
+    scale: float = 100.0
+    neg_ttls_real_s: tuple[int, ...] = (300, 600, 900)
+    resolvers: int = 8  # independent Unbound caches per setting (each one process)
+    poll_real_s: float = 1.0  # a client's retry interval (the model's "fixed" policy)
+    record_ttl_lab_s: int = 1  # positive TTL; whole seconds, as DNS TTLs are
+    load_resolvers: int = 2  # per group, for the query count with and without caching
+
+    def __post_init__(self) -> None:
+        if not self.scale > 0:
+            raise ValueError(f"--scale must be > 0, got {self.scale}")
+        if not 1 <= self.resolvers <= 16:
+            raise ValueError(f"--resolvers must be between 1 and 16, got {self.resolvers}")
+        if not self.neg_ttls_real_s:
+            raise ValueError("give at least one negative TTL")
+        for ttl in self.neg_ttls_real_s:
+            lab = ttl / self.scale
+            if lab != int(lab) or not 1 <= lab <= 30:
+                raise ValueError(f"negative TTL {ttl} s at scale {self.scale:g} is {lab:g} lab "
+                                 "seconds; it must be a whole number from 1 to 30 (DNS TTLs "
+                                 "are whole seconds; 30 bounds the run time)")
+
+    @property
+    def neg_ttls_lab_s(self) -> tuple[int, ...]:
+        return tuple(int(t / self.scale) for t in self.neg_ttls_real_s)
+
+    @property
+    def poll_lab_s(self) -> float:
+        return self.poll_real_s / self.scale
+
+
+def settings_from(scale: float | None, neg_ttls: str | None, resolvers: int | None) -> TailSettings:
+    """TailSettings from CLI values (None = default); ValueError on a bad value."""
+    defaults = TailSettings()
+    ttls = defaults.neg_ttls_real_s
+    if neg_ttls is not None:
+        try:
+            ttls = tuple(int(x) for x in neg_ttls.split(",") if x.strip())
+        except ValueError:
+            raise ValueError(f"--neg-ttl must be whole seconds separated by commas, "
+                             f"got {neg_ttls!r}") from None
+    return TailSettings(scale=defaults.scale if scale is None else scale, neg_ttls_real_s=ttls,
+                        resolvers=defaults.resolvers if resolvers is None else resolvers)
+
+
+def _zone(label: str, neg_ttl_s: int, ttl_s: int) -> Zone:
+    return Zone(f"{label}.{PARENT_ZONE}", (Record("@", "A", ADDRESS, ttl_s),),
+                soa_ttl_s=neg_ttl_s, soa_minimum_s=neg_ttl_s)
+
+
+def _set_record(auth, zone: str, present: bool, ttl_s: int) -> None:
+    """Empty (delete the A RRset) or restore the record with one RFC 2136 UPDATE."""
+    u = dns.update.UpdateMessage(zone)
+    if present:
+        u.replace("@", ttl_s, "A", ADDRESS)
+    else:
+        u.delete("@", "A")
+    rcode = dns.query.tcp(u, auth.host, port=auth.port, timeout=2.0).rcode()
+    if rcode != 0:
+        raise RuntimeError(f"UPDATE of {zone} failed with rcode {rcode}")
+
+
+@dataclass
+class Client:
+    """One client behind one resolver: queries from ``start_at`` every ``poll_s`` until it
+    sees the address after ``fix_at`` (or until ``stop_at``). Times are wall-clock s."""
+
+    res: object
+    name: str
+    start_at: float
+    fix_at: float
+    stop_at: float
+    poll_s: float
+    first_query_at: float | None = None
+    recovered_at: float | None = None
+    queries: int = 0
+    error: str | None = None
+
+    def run(self) -> None:
+        try:
+            _sleep_until(self.start_at)
+            while time.time() < self.stop_at:
+                sent = time.time()
+                found = addresses(ask(self.res.host, self.res.port, self.name))
+                self.queries += 1
+                if self.first_query_at is None:
+                    self.first_query_at = sent
+                if found and sent >= self.fix_at:
+                    self.recovered_at = sent
+                    return
+                time.sleep(self.poll_s)
+        except Exception as error:  # reported in the results, never swallowed
+            self.error = f"{type(error).__name__}: {error}"
+
+
+def _sleep_until(t: float) -> None:
+    delay = t - time.time()
+    if delay > 0:
+        time.sleep(delay)
+
+
+def _quantile(values: list[float], q: float) -> float:
+    """The inverted-CDF quantile, as the DNS model computes it."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+def measure(settings: TailSettings, *, tool_path: str | None = None) -> dict:
+    """Run every negative-TTL setting at once, plus the query count, on one named.
+
+    Returns per-client records and per-group counts (lab seconds). Cost: about
+    2 * max(N) + 3 lab seconds, plus 0.2 s per Unbound started.
+    """
+    s = settings
+    ns = s.neg_ttls_lab_s
+    zones = [_zone(f"n{n}", n, s.record_ttl_lab_s) for n in ns]
+    n_load = min(ns)
+    load_zones = {group: _zone(f"load-{group}", n_load, s.record_ttl_lab_s)
+                  for group in ("cached", "uncached")}
+    with contextlib.ExitStack() as stack:
+        auth = stack.enter_context(authoritative(zones + list(load_zones.values()),
+                                                 tool_path=tool_path))
+        caching = [stack.enter_context(resolver(auth, PARENT_ZONE, tool_path=tool_path))
+                   for _ in range(s.resolvers)]
+        uncached = [stack.enter_context(resolver(auth, PARENT_ZONE, max_negative_ttl_s=0,
+                                                 tool_path=tool_path))
+                    for _ in range(s.load_resolvers)]
+        for z in zones + list(load_zones.values()):
+            _set_record(auth, z.name, present=False, ttl_s=s.record_ttl_lab_s)
+        t0 = time.time() + 0.5
+        fix_at = t0 + max(ns) + 0.5
+        stop_at = fix_at + max(ns) + 3.0
+        clients = {n: [Client(res, z.name, fix_at - n + (i + 0.5) * n / s.resolvers, fix_at,
+                              stop_at, s.poll_lab_s)
+                       for i, res in enumerate(caching)] for n, z in zip(ns, zones)}
+        # The count runs over the whole outage: from t0 until the fix, then stops.
+        load = {"cached": [Client(res, load_zones["cached"].name, t0, math.inf, fix_at,
+                                  s.poll_lab_s) for res in caching[:s.load_resolvers]],
+                "uncached": [Client(res, load_zones["uncached"].name, t0, math.inf, fix_at,
+                                    s.poll_lab_s) for res in uncached]}
+        everyone = [c for group in (*clients.values(), *load.values()) for c in group]
+        threads = [threading.Thread(target=c.run, daemon=True) for c in everyone]
+        for t in threads:
+            t.start()
+        _sleep_until(fix_at)
+        for z in zones:
+            _set_record(auth, z.name, present=True, ttl_s=s.record_ttl_lab_s)
+        for t in threads:
+            t.join(max(0.0, stop_at - time.time()) + 2.0)
+        errors = [c.error for c in everyone if c.error]
+        if errors or any(t.is_alive() for t in threads):
+            raise RuntimeError(f"tail clients failed: {errors[:3] or 'a client hung'}")
+        settings_out = []
+        for n, z in zip(ns, zones):
+            rows = []
+            for i, c in enumerate(clients[n]):
+                # Unbound's whole-second clock: the entry answers until floor(t) + N + 1.
+                expires = math.floor(c.first_query_at) + n + 1
+                rows.append({"resolver": i,
+                             "fetched_s": round(c.first_query_at - fix_at, 3),
+                             "recovered_s": (None if c.recovered_at is None
+                                             else round(c.recovered_at - fix_at, 3)),
+                             "unbound_rule_s": round(max(expires - fix_at, 0.0), 3)})
+            settings_out.append({"neg_ttl_real_s": round(n * s.scale), "neg_ttl_lab_s": n,
+                                 "clients": rows,
+                                 "authoritative_queries": auth.queries_for(z.name, "A")})
+        window = fix_at - t0
+        groups = {g: {"resolvers": len(cs), "client_queries": sum(c.queries for c in cs),
+                      "authoritative_queries": auth.queries_for(load_zones[g].name, "A")}
+                  for g, cs in load.items()}
+    return {"settings": settings_out,
+            "load": {"neg_ttl_lab_s": n_load, "window_lab_s": round(window, 3),
+                     "poll_lab_s": s.poll_lab_s, **groups,
+                     # RFC 2308: each caching resolver asks again only when its entry
+                     # expires, after N to N + 1 s (the whole-second clock).
+                     "expected_cached": [s.load_resolvers * math.ceil(window / (n_load + 1)),
+                                         s.load_resolvers * math.ceil(window / n_load)]}}
+
+
+def predict(settings: TailSettings, neg_ttl_lab_s: int) -> dict:
+    """The DNS model's recovery for one setting, in lab seconds (one seeded run, 1-5 s)."""
+    k = settings.scale
+    n_real = neg_ttl_lab_s * k
+    pred = predict_recovery(neg_ttl_s=n_real, pos_ttl_s=settings.record_ttl_lab_s * k,
+                            client_negative_ttl_s=0.0, jvm_share=0.0, retry="fixed",
+                            outage_s=n_real + 250.0)
+    return {"p50_s": round(pred.p50_recovery_s / k, 3),
+            "p99_s": round(pred.p99_recovery_s / k, 3),
+            "all_s": round(pred.all_recovered_s / k, 3)}
+
+
+def run(settings: TailSettings = TailSettings(), *, tool_path: str | None = None) -> dict:
+    """Measure, predict with the DNS model, and compare. JSON-ready; times in lab seconds.
+
+    Agreement: every client within 0.2 s of Unbound's rule; the measured median and last
+    recovery within one lab second plus one retry of the model's (Unbound's whole-second
+    clock, see above); and, while the record was empty, the authoritative saw at most the
+    RFC 2308 count from caching resolvers and every client query from the others.
+    """
+    from outage.lab.race import software_versions  # one definition of "which software"
+
+    find_tool("named", tool_path)
+    find_tool("unbound", tool_path)
+    started = time.monotonic()
+    measured = measure(settings, tool_path=tool_path)
+    tolerance = 1.0 + 2 * settings.poll_lab_s
+    ok = True
+    for row in measured["settings"]:
+        times = [c["recovered_s"] for c in row["clients"]]
+        model = predict(settings, row["neg_ttl_lab_s"])
+        done = [t for t in times if t is not None]
+        row["measured"] = {"p50_s": _quantile(done, 0.5) if done else None,
+                           "all_s": max(done) if len(done) == len(times) else None}
+        row["model"] = model
+        row["rule_ok"] = all(c["recovered_s"] is not None
+                             and abs(c["recovered_s"] - c["unbound_rule_s"]) <= 0.2
+                             for c in row["clients"])
+        row["agrees"] = bool(
+            row["rule_ok"] and row["measured"]["all_s"] is not None
+            and abs(row["measured"]["p50_s"] - model["p50_s"]) <= tolerance
+            and abs(row["measured"]["all_s"] - model["all_s"]) <= tolerance)
+        ok = ok and row["agrees"]
+    load = measured["load"]
+    low, high = load["expected_cached"]
+    load["agrees"] = (low <= load["cached"]["authoritative_queries"] <= high
+                      and load["uncached"]["authoritative_queries"]
+                      == load["uncached"]["client_queries"])
+    return {"software": software_versions(tool_path),
+            "scale": settings.scale, "resolvers": settings.resolvers,
+            "poll_lab_s": settings.poll_lab_s, "record_ttl_lab_s": settings.record_ttl_lab_s,
+            "tolerance_lab_s": tolerance,
+            **measured,
+            "agrees_with_model": bool(ok and load["agrees"]),
+            "seconds": round(time.monotonic() - started, 1)}
