@@ -1,8 +1,9 @@
 /*
  * Draws every Plotly figure of a page with the site's one self-hosted plotly.js.
  *
- * Figures arrive as an empty <div class="plotly-figure" data-figure="JSON"> (written by
- * outage.site.renderer).
+ * Figures arrive as an empty <div class="plotly-figure"> whose data is either inline
+ * (data-figure, as outage.site.renderer writes it) or, on the built site, in a JSON file of its
+ * own (data-figure-src, moved there by hooks/figure_data.py).
  * plotly.js is loaded on the first page that has a figure and kept for the rest of the visit.
  * Material's instant navigation swaps pages without reloading, so drawing subscribes to its
  * document$ stream; and figures take their text and grid colours from the current colour
@@ -66,8 +67,15 @@
     return update;
   }
 
-  function draw(Plotly, div) {
-    var spec = JSON.parse(div.dataset.figure);
+  function figureSpec(div) {
+    if (div.dataset.figure) return Promise.resolve(JSON.parse(div.dataset.figure));
+    return fetch(div.dataset.figureSrc).then(function (response) {
+      if (!response.ok) throw new Error("figure data " + div.dataset.figureSrc + ": " + response.status);
+      return response.json();
+    });
+  }
+
+  function draw(Plotly, div, spec) {
     var layout = spec.layout || {};
     var config = { responsive: true, displaylogo: false };
     return Plotly.newPlot(div, spec.data || [], layout, config).then(function () {
@@ -82,7 +90,8 @@
     if (divs.length === 0) return;
     loadPlotly().then(function (Plotly) {
       divs.forEach(function (div) {
-        if (!div.dataset.rendered) draw(Plotly, div);
+        if (div.dataset.rendered) return;
+        figureSpec(div).then(function (spec) { return draw(Plotly, div, spec); });
       });
     });
   }

@@ -75,8 +75,8 @@ def wait_for_figures(page) -> list[dict]:
         timeout=FIGURE_TIMEOUT_MS,
     )
     return page.evaluate(
-        """() => [...document.querySelectorAll('div.plotly-figure')].map(div => {
-               const spec = JSON.parse(div.dataset.figure);
+        """() => Promise.all([...document.querySelectorAll('div.plotly-figure')].map(async div => {
+               const spec = await (await fetch(div.dataset.figureSrc)).json();
                return {
                  id: div.id,
                  expectedTraces: spec.data.length,
@@ -84,7 +84,7 @@ def wait_for_figures(page) -> list[dict]:
                  svgTraces: div.querySelectorAll('svg.main-svg g.trace').length,
                  fontColour: div._fullLayout ? div._fullLayout.font.color : null,
                };
-           })"""
+           }))"""
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -80,3 +81,14 @@ def test_plotly_bundle_and_copy_buttons_are_served_once(built_site):
     assert (javascripts / "clipboard.umd.js").exists()
     for page in built_site.site_dir.rglob("*.html"):
         assert "plotly.min.js" not in page.read_text(encoding="utf-8"), page
+
+
+def test_figure_data_is_served_beside_the_pages_not_inside_them(built_site):
+    pages = [p for p in built_site.site_dir.rglob("*.html") if "plotly-figure" in p.read_text(encoding="utf-8")]
+    assert pages
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert "data-figure=" not in html, page
+        for src in re.findall(r'data-figure-src="([^"]+)"', html):
+            data = json.loads((page.parent / src).read_text(encoding="utf-8"))
+            assert data["data"], (page, src)

@@ -1,0 +1,39 @@
+"""Move each figure's data out of its page into a JSON file of its own.
+
+A figure arrives as `<div class="plotly-figure" id="fig-…" data-figure="JSON">` (from
+outage.site.renderer), which keeps notebook outputs self-contained. On the site the data is
+moved to `figures/fig-….json` and the div points at it with `data-figure-src`, so a page's HTML
+stays small and `javascripts/figures.js` fetches only the figures a page shows. Ids are derived
+from the figures' content, so a figure shown on two pages is one file.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from pathlib import Path
+
+FIGURE_DIV = re.compile(r"<div\b[^>]*\bclass=[\"']plotly-figure[\"'][^>]*>")
+DATA = re.compile(r"""\sdata-figure=(?:"([^"]*)"|'([^']*)')""")
+DIV_ID = re.compile(r"""\bid=["']([^"']+)["']""")
+FIGURE_DIR = "figures"
+
+
+def on_post_page(output, page, config):
+    page_dir = page.url.rstrip("/") or "."
+    target_dir = Path(config["site_dir"]) / FIGURE_DIR
+
+    def externalise(match: re.Match) -> str:
+        tag = match.group(0)
+        data = DATA.search(tag)
+        if data is None:
+            return tag
+        div_id = DIV_ID.search(tag).group(1)
+        payload = html.unescape(data.group(1) if data.group(1) is not None else data.group(2))
+        target_dir.mkdir(parents=True, exist_ok=True)
+        (target_dir / f"{div_id}.json").write_text(payload, encoding="utf-8")
+        src = posixpath.relpath(f"{FIGURE_DIR}/{div_id}.json", page_dir)
+        return tag[: data.start()] + f' data-figure-src="{src}"' + tag[data.end():]
+
+    return FIGURE_DIV.sub(externalise, output)
