@@ -1,0 +1,383 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # The cascade: DWFM lease collapse, Network Manager backlog, NLB flapping
+#
+# ## Overview
+#
+# DynamoDB's DNS record was whole again at 2:25 AM PDT on 20 October, yet EC2 could not launch instances until 10:36 AM PDT.
+# The AWS summary (section *Amazon EC2*) says why: DWFM, the system that holds a lease on every physical server ("droplet"), had lost many leases while DynamoDB was unreachable; when it tried to re-establish them all, attempts "took long enough to time out before they completed", were queued again, and DWFM fell into "congestive collapse".
+# It recovered only after engineers throttled incoming work and restarted DWFM hosts at 4:14 AM PDT, emptying the queues; every lease was back at 5:28 AM PDT.
+# Network Manager then worked through a backlog of network-state propagations until 10:36 AM PDT, and new instances without propagated state made NLB health checks flap until automatic failover was disabled at 9:36 AM PDT.
+#
+# This is a *metastable failure*: a state that outlives its trigger and needs outside help to leave (Bronson et al., HotOS 2021; Huang et al., OSDI 2022).
+# This notebook builds the smallest models in which that behaviour comes out of the mechanism, with the operators' actions as inputs and every unpublished number a named assumption.
+#
+# You will see: leases, queues and goodput through the night against the real milestones; that each half of the 4:14 AM action fails on its own; a discrete-event simulation agreeing with the fleet-scale fluid model; the Network Manager tail and the NLB capacity loss; AWS's two remediations as counterfactuals; and a phase diagram of outage length against fleet size.
+
+# %% [markdown]
+# ## The model
+#
+# **DWFM** (`outage.cascade.dwfm_fluid`, `dwfm_des`).
+# Each of $H$ hosts looks after $D$ droplets and has $K$ workers serving one first-in first-out queue.
+#
+# | Symbol | Code name | Meaning | Value | Source |
+# |---|---|---|---|---|
+# | $c$ | `check_interval_s` | mean time between state checks of a droplet (Erlang, 6 stages) | 300 s | "every few minutes" [S], value assumed |
+# | $\bar T$ | `lease_mean_ttl_s` | mean life of a lease whose checks fail | 2 h | assumed; "timed out gradually" [S] |
+# | $\tau$ | `attempt_timeout_s` | an attempt not done $\tau$ after it was queued times out | 120 s | assumed |
+# | $w_r, w_e$ | `renew_work_s`, `establish_work_s` | worker-seconds to renew / establish a lease | 5 s, 40 s | assumed |
+# | $K$ | `workers_per_host` | attempts a host works at once | 32 | assumed |
+# | $D$ | fleet / hosts | droplets per host | 1,000 | assumed |
+#
+# Rules: a check while DynamoDB is down fails at once, and a held lease starts to lapse at rate $1/\bar T$.
+# With DynamoDB up, a check queues a renewal (leased droplet) or an establishment (no lease).
+# An attempt waits for the work ahead of it, $W/K$; if it completes more than $\tau$ after it was queued, its work was wasted and it goes to the back of the queue again.
+# Each droplet has at most one attempt outstanding.
+#
+# The fluid model tracks, per host, the idle droplets by lease class and check-timer stage, the queued attempts by class, and the wait $S$ seen by the attempts completing now (the current wait delayed by one sojourn, through a first-order lag).
+# Class-$x$ attempts complete at rate $Q_x \min(K/W, 1/w_x)$ and succeed when $S + w_x \le \tau$.
+# The discrete-event model simulates every droplet, attempt and worker.
+#
+# **Inputs**: DynamoDB unreachable 11:48 PM–2:25 AM PDT [S]; at 4:14 AM PDT the hosts whose wait exceeds $\tau$ restart (queues emptied) and establishments are throttled to $r$ per host per second [S; $r$ calibrated, below].
+#
+# **Network Manager** (`outage.cascade.netmgr`): a droplet without a lease accrues held propagations, released when its lease returns; with normal load at 62.5% of capacity, a backlog drains with the spare 37.5%.
+# **NLB** (`outage.cascade.nlb`): Little's law turns Network Manager's latency into a share $u$ of targets whose state has not arrived; they fail checks half the time; each result change costs 25 checks; at checker utilisation $\rho > 1$ checks run $(\rho - 1)$ intervals late; lateness triggers AZ failover, withdrawing up to two AZs of three; errors when capacity falls below the load (55%).
+#
+# Every value is in the assumptions table at the end, read from the file the methodology page shows.
+
+# %% [markdown]
+# ## Implementation
+#
+# `scenarios.run(name)` runs the fluid DWFM model, feeds its record to Network Manager and NLB, and finds the milestones as threshold crossings; the scenarios are named data in `scenarios.SCENARIOS`.
+
+# %%
+from dataclasses import replace
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+import outage.site.renderer  # noqa: F401  (figures as data plus site-ready HTML)
+from outage.cascade import clock, dwfm_des, dwfm_fluid, milestones, nlb, phase, scenarios
+from outage.cascade.assumptions import load_assumptions
+from outage.cascade.dwfm_params import DwfmParams
+
+results = {name: scenarios.run(name) for name in scenarios.SCENARIOS}
+for name in ("as-happened", "no-intervention", "queue-admission", "velocity-control"):
+    found = {k: clock.pdt(v) for k, v in results[name].milestones.items()}
+    print(f"{name:17s}", ", ".join(f"{k} {v}" for k, v in found.items()))
+
+# %%
+# Shared figure helpers: x is PDT clock hours on 20 Oct (11:48 PM on 19 Oct is -0.2).
+AWS = {"02:25": "DynamoDB back", "04:14": "throttle + restart", "05:28": "all leases",
+       "06:21": "NM latency up", "09:36": "failover off", "10:36": "NM normal"}
+
+
+def hours(t_s):
+    return (np.asarray(t_s) - clock.at("00:00")) / 3600
+
+
+def timeline_axes(fig, marks=tuple(AWS), rows=1):
+    ticks = list(range(0, 16, 2))
+    fig.update_xaxes(tickvals=ticks, ticktext=[f"{h:02d}:00" for h in ticks])
+    fig.update_xaxes(title_text="PDT, 20 Oct 2025", **(dict(row=rows, col=1) if rows > 1 else {}))
+    for hhmm in marks:
+        fig.add_vline(x=hours(clock.at(hhmm)), line_dash="dot", line_width=1)
+        fig.add_annotation(x=hours(clock.at(hhmm)), y=1.0, yref="paper", text=f"{hhmm} {AWS[hhmm]}",
+                           showarrow=False, textangle=-90, xanchor="right", yanchor="top", font_size=10)
+
+# %% [markdown]
+# ## Experiment 1: the night as it happened, and without the 4:14 AM action
+#
+# The knob is the operators' 4:14 AM action: on (as happened) or off (no intervention).
+# 100,000 droplets on 100 hosts.
+
+# %%
+fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.05)
+for name, dash in (("as-happened", "solid"), ("no-intervention", "dash")):
+    r = results[name].dwfm
+    x = hours(r.t_s)
+    fig.add_trace(go.Scatter(x=x, y=r.leased_fraction, name=f"{name}: leases held", line_dash=dash), row=1, col=1)
+    fig.add_trace(go.Scatter(x=x, y=r.queue_wait_s, name=f"{name}: queue wait", line_dash=dash), row=2, col=1)
+    fig.add_trace(go.Scatter(x=x, y=r.goodput_per_s, name=f"{name}: goodput", line_dash=dash), row=3, col=1)
+fig.add_hline(y=DwfmParams().attempt_timeout_s, line_dash="dot", row=2, col=1)
+fig.update_yaxes(title_text="share leased", range=[0, 1.05], row=1, col=1)
+fig.update_yaxes(title_text="queued work / worker (s)", row=2, col=1)
+fig.update_yaxes(title_text="attempts done in time / s", row=3, col=1)
+timeline_axes(fig, marks=("02:25", "04:14", "05:28"), rows=3)
+fig.update_layout(title="DWFM: leases, queue and goodput (100,000 droplets)", height=720)
+happened = results["as-happened"]
+print(f"lowest share leased {happened.dwfm.leased_fraction.min():.1%}; "
+      f"all leases back {clock.pdt(happened.milestones['all_leases_restored'])} (AWS 05:28); "
+      f"no intervention at 14:48: {results['no-intervention'].dwfm.leased_fraction[-1]:.1%} leased")
+
+# %% tags=["figure:cascade-dwfm"]
+fig.show()
+
+# %% [markdown]
+# *Figure 1. Share of droplets holding a lease, queued work per worker (dotted line: the 120 s attempt timeout), and attempts completed in time per second; solid as happened, dashed without the 4:14 AM action. Dotted verticals: AWS times.*
+#
+# While DynamoDB is down the share of leases decays; at 2:25 AM PDT checks queue establishments costing 8 times a renewal, the queue passes the timeout within minutes, and goodput drops to zero.
+# It stays there: with nobody acting, the queue stays full for the rest of the day and even the leases that survived lapse, because their renewals time out too.
+# After the 4:14 AM restart the queues are empty, the throttle keeps them short, and the fleet is re-leased by 5:27 AM PDT; the throttle level is the one calibrated number here.
+
+# %% [markdown]
+# ## Experiment 2: each half of the 4:14 AM action alone
+#
+# The knob: restart only, throttle only, both.
+
+# %%
+fig = go.Figure()
+for name in ("as-happened", "restart-only", "throttle-only", "no-intervention"):
+    r = results[name].dwfm
+    fig.add_trace(go.Scatter(x=hours(r.t_s), y=r.leased_fraction, name=name))
+timeline_axes(fig, marks=("02:25", "04:14", "05:28"))
+fig.update_layout(title="Restart and throttle are both needed", yaxis_title="share leased", yaxis_range=[0, 1.05])
+for name in ("restart-only", "throttle-only"):
+    print(f"{name}: all leases back {clock.pdt(results[name].milestones['all_leases_restored'])}")
+
+# %% tags=["figure:cascade-halves"]
+fig.show()
+
+# %% [markdown]
+# *Figure 2. Share of droplets leased under each half of the 4:14 AM action.*
+#
+# Restarting without a throttle empties the queues, but every unleased droplet queues an establishment within one check interval, the queue passes the timeout again and the fleet re-collapses.
+# Throttling without a restart changes nothing: the queues are already full of attempts that time out and re-queue.
+# This is the signature of a metastable state: the sustaining loop (timeouts, wasted work, retries) has to be cut and the load kept below the tipping point.
+
+# %% [markdown]
+# ## Experiment 3: does the fluid model agree with a discrete-event simulation?
+#
+# The knob is the implementation: the mean-field model against six seeded discrete-event runs (seeds 100–105) of 2,000 droplets on 2 hosts, as happened.
+
+# %%
+small = DwfmParams(fleet_droplets=2000, dwfm_hosts=2)
+controls = scenarios.SCENARIOS["as-happened"].dwfm
+horizon_s = clock.at("06:30")
+fluid = dwfm_fluid.simulate(small, controls, horizon_s)
+des = [dwfm_des.simulate(small, controls, horizon_s, seed=100 + i) for i in range(6)]
+fig = go.Figure()
+for i, r in enumerate(des):
+    fig.add_trace(go.Scatter(x=hours(r.t_s), y=r.leased_fraction, name="discrete-event" if i == 0 else None,
+                             showlegend=i == 0, legendgroup="des", line=dict(width=1), opacity=0.5))
+fig.add_trace(go.Scatter(x=hours(fluid.t_s), y=fluid.leased_fraction, name="fluid", line=dict(width=3)))
+timeline_axes(fig, marks=("02:25", "04:14", "05:28"))
+fig.update_layout(title="Fluid model against the discrete-event simulation", yaxis_title="share leased")
+des_fraction = np.array([r.leased_fraction for r in des])
+gap = np.abs(des_fraction.mean(axis=0) - fluid.leased_fraction)
+restore = [milestones.dwfm_milestones(r, clock.DYNAMODB_DNS_RESTORED_S)["all_leases_restored"] for r in des]
+fluid_restore = milestones.dwfm_milestones(fluid, clock.DYNAMODB_DNS_RESTORED_S)["all_leases_restored"]
+print(f"largest gap {gap.max():.3f}, rms {np.sqrt(np.mean(gap**2)):.3f}; spread across seeds up to "
+      f"{des_fraction.std(axis=0).max():.3f}; all leases back: fluid {clock.pdt(fluid_restore)}, "
+      f"discrete-event {clock.pdt(min(restore))}-{clock.pdt(max(restore))}")
+
+# %% tags=["figure:cascade-agreement"]
+fig.show()
+
+# %% [markdown]
+# *Figure 3. Share leased, 2,000 droplets: six discrete-event replications (thin) and the fluid model (thick).*
+#
+# The curves agree within the tolerance the tests state (largest gap 0.06, root-mean-square 0.03, all-leased time within 10 minutes).
+# The largest gap is just after 2:25 AM PDT, where the fluid model's lagged wait decides when timeouts start; the discrete-event queues keep succeeding a minute or so longer.
+
+# %% [markdown]
+# ## Experiment 4: Network Manager's backlog and NLB's lost capacity
+#
+# The knobs: Network Manager relief (on at an assumed 7:00 AM PDT, or never) and NLB automatic failover (disabled at 9:36 AM PDT, or kept).
+
+# %%
+fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06)
+for name, dash in (("as-happened", "solid"), ("no-netmgr-relief", "dash")):
+    nm = results[name].netmgr
+    fig.add_trace(go.Scatter(x=hours(nm.t_s), y=nm.latency_s / 60, name=f"{name}: propagation latency",
+                             line_dash=dash), row=1, col=1)
+for name, dash in (("as-happened", "solid"), ("failover-kept", "dash")):
+    lb = results[name].nlb
+    fig.add_trace(go.Scatter(x=hours(lb.t_s), y=lb.capacity_fraction, name=f"{name}: NLB capacity",
+                             line_dash=dash), row=2, col=1)
+fig.add_hline(y=nlb.NlbParams().load_fraction, line_dash="dot", row=2, col=1)
+fig.update_yaxes(title_text="latency (min)", row=1, col=1)
+fig.update_yaxes(title_text="capacity in service", range=[0, 1.05], row=2, col=1)
+timeline_axes(fig, marks=("05:28", "06:21", "09:36", "10:36"), rows=2)
+fig.update_layout(title="Network Manager latency and NLB capacity", height=600)
+for name in ("as-happened", "no-netmgr-relief", "failover-kept"):
+    m = results[name].milestones
+    print(f"{name:17s} latency elevated {clock.pdt(m['propagation_latency_elevated'])}, backlog cleared "
+          f"{clock.pdt(m['network_backlog_cleared'])}, NLB errors {clock.pdt(m['nlb_errors_start'])}-"
+          f"{clock.pdt(m['nlb_errors_end'])}, lowest capacity {results[name].nlb_min_capacity_fraction:.0%}")
+print(f"largest share of NLB targets without network state: {happened.nlb.unpropagated_fraction.max():.0%}")
+
+# %% tags=["figure:cascade-netmgr-nlb"]
+fig.show()
+
+# %% [markdown]
+# *Figure 4. Top: Network Manager's propagation latency, with the assumed 7:00 AM PDT load reduction (solid) and without (dashed). Bottom: a typical multi-AZ NLB's capacity in service; dotted line: its load (55%).*
+#
+# The backlog builds while leases return and then drains with Network Manager's spare capacity only, so it ends hours after the last lease; without the load reduction it would run past noon.
+# While the latency is hours long, Little's law puts most targets without network state (over 90% at the peak, the upper end of what the assumed 30%-per-hour target churn allows); their checks flap, the checker falls behind, and failover withdraws two AZs: capacity falls well below the load.
+# Disabling failover at 9:36 AM PDT returns every healthy node at once; kept, the errors end on their own only when the latency falls.
+# Where the model departs from the record: its backlog starts building as leases return from 4:14 AM PDT, so latency is elevated from 4:21 AM and NLB errors start at 4:33 AM PDT, earlier than AWS reports (latency rising at 6:21 AM, NLB errors from 5:30 AM). A model in which held propagations waited for DWFM's full recovery would move both later; we have not fitted either.
+
+# %% [markdown]
+# ## Experiment 5: AWS's remediations as counterfactuals
+#
+# The knobs: DWFM admitting new work by the size of its waiting queue (remediation "rate-limit incoming work by queue size"), and a velocity control capping the capacity health checks may remove (one AZ of three, assumed).
+
+# %%
+fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06)
+for name in ("as-happened", "queue-admission"):
+    r = results[name].dwfm
+    fig.add_trace(go.Scatter(x=hours(r.t_s), y=r.leased_fraction, name=f"{name}: leases held"), row=1, col=1)
+for name in ("failover-kept", "velocity-control"):
+    lb = results[name].nlb
+    fig.add_trace(go.Scatter(x=hours(lb.t_s), y=lb.capacity_fraction, name=f"{name}: NLB capacity"), row=2, col=1)
+fig.add_hline(y=nlb.NlbParams().load_fraction, line_dash="dot", row=2, col=1)
+fig.update_yaxes(title_text="share leased", range=[0, 1.05], row=1, col=1)
+fig.update_yaxes(title_text="capacity in service", range=[0, 1.05], row=2, col=1)
+timeline_axes(fig, marks=("02:25", "04:14", "05:28", "09:36"), rows=2)
+fig.update_layout(title="Queue-based admission and velocity control", height=600)
+qa = results["queue-admission"]
+print(f"queue admission: all leases back {clock.pdt(qa.milestones['all_leases_restored'])}, no host congested: "
+      f"{qa.dwfm.congested_hosts.max() == 0}; backlog cleared {clock.pdt(qa.milestones['network_backlog_cleared'])}; "
+      f"NLB errors {clock.pdt(qa.milestones['nlb_errors_start'])}-{clock.pdt(qa.milestones['nlb_errors_end'])}")
+print(f"velocity control: lowest capacity {results['velocity-control'].nlb_min_capacity_fraction:.0%} "
+      f"against a load of {nlb.NlbParams().load_fraction:.0%}")
+
+# %% tags=["figure:cascade-remediations"]
+fig.show()
+
+# %% [markdown]
+# *Figure 5. Top: share leased as happened and with queue-based admission (no restart, no throttle). Bottom: NLB capacity with automatic failover kept, without and with the velocity control.*
+#
+# Admitting establishment work only while the queue is short keeps every attempt inside its timeout, so DWFM never collapses and the fleet is re-leased by 3:12 AM PDT, without any operator action.
+# The same change pulls Network Manager's backlog, and with it the NLB trouble, about two hours earlier (errors 2:36–5:02 AM PDT); on its own it shortens the cascade rather than removing its later stages.
+# The velocity control keeps at least two thirds of capacity in service, above the load, so the flapping never becomes connection errors.
+
+# %% [markdown]
+# ## Experiment 6: phase diagram, outage length against fleet size
+#
+# The knobs: how long DynamoDB is unreachable (0–5 h) and droplets per DWFM host (200–3,000, a fleet of 20,000–300,000 on 100 hosts), with no operator action; a point "heals" if 99.9% of leases are held 6 hours after DynamoDB returns.
+
+# %%
+diagram = phase.sweep()
+codes = {phase.HEALS: 0, phase.NEEDS_HELP: 1, phase.OVERLOADED: 2}
+z = np.vectorize(codes.get)(diagram.region)
+fig = go.Figure(go.Heatmap(
+    x=diagram.outage_hours, y=diagram.fleet_droplets, z=z, zmin=0, zmax=2, showscale=False,
+    colorscale=[[0, "#7fbf7f"], [0.33, "#7fbf7f"], [0.34, "#f2c46d"], [0.66, "#f2c46d"], [0.67, "#d46a6a"], [1, "#d46a6a"]],
+    customdata=diagram.region, hovertemplate="outage %{x} h, fleet %{y}: %{customdata}<extra></extra>",
+))
+estimate = phase.capacity_boundary_hours(DwfmParams(), diagram.droplets_per_host)
+fig.add_trace(go.Scatter(x=estimate, y=diagram.fleet_droplets, mode="lines", name="open-loop capacity estimate",
+                         line=dict(dash="dash", color="black")))
+fig.add_trace(go.Scatter(x=[157 / 60], y=[DwfmParams().fleet_droplets], mode="markers+text", name="the incident",
+                         text=["11:48 PM-2:25 AM"], textposition="top center", marker=dict(size=12, symbol="x")))
+edge = phase.overload_droplets_per_host(DwfmParams()) * diagram.hosts
+fig.add_hline(y=edge, line_dash="dot", annotation_text="overloaded beyond this fleet even without an outage")
+fig.update_layout(title="Where DWFM heals by itself (green), needs help (amber), is overloaded (red)",
+                  xaxis_title="DynamoDB outage (hours)", yaxis_title="fleet (droplets, 100 DWFM hosts)",
+                  xaxis_range=[0, 5])
+row = list(diagram.droplets_per_host).index(1000)
+print("default fleet heals after outages of up to",
+      max(h for h, r in zip(diagram.outage_hours, diagram.region[row]) if r == phase.HEALS), "h")
+
+# %% tags=["figure:cascade-phase"]
+fig.show()
+
+# %% [markdown]
+# *Figure 6. Outcome of each (outage length, fleet size) pair without intervention. Dashed: the open-loop estimate of where re-lease work first exceeds a check interval's capacity. Dotted: the fleet beyond which even the healthy state collapses. Cross: the incident under the default assumptions.*
+#
+# Three regions, as in the metastability literature: small fleets heal from any outage in the range; above a load threshold the fleet is *vulnerable*, and an outage longer than a threshold that falls as the fleet grows tips it into a collapse it cannot leave; beyond about 266,000 droplets it fails even with no outage.
+# Under these assumptions the incident sits deep in the needs-help region: any outage over about half an hour would have left DWFM collapsed.
+# The simulated boundary lies to the right of the open-loop estimate because a droplet waits for its attempt before its next check, which slows arrivals as queues grow.
+# The thresholds move with every assumption (lease life, work per attempt, workers); the shape does not.
+
+# %% [markdown]
+# ## What this shows
+#
+# - A DWFM host with a FIFO queue, timeouts that do not stop the work, and retries has a healthy and a collapsed state at the same load; the DynamoDB outage only moves it from one to the other (Figure 1).
+# - Nothing recovers on its own after 2:25 AM PDT; recovery needs the queues emptied *and* the new work limited (Figure 2), as at 4:14 AM PDT. With the throttle level calibrated, all leases return at about 5:28 AM PDT.
+# - The fleet-scale fluid model agrees with a discrete-event simulation of every droplet within a stated tolerance (Figure 3).
+# - The Network Manager tail is a queue draining with its spare capacity only; NLB lost capacity because failover withdrew healthy AZs, and disabling failover ends the errors at once (Figure 4). The model starts both about an hour or two earlier than AWS reports.
+# - Queue-based admission removes the collapse; a velocity cap removes the connection errors (Figure 5).
+# - Whether a fleet heals itself depends on both the outage length and the load per host (Figure 6).
+
+# %% [markdown]
+# ## Assumptions
+#
+# Every value the models use and why, from `data/assumptions/cascade.yaml` (a test checks it matches the code).
+
+# %%
+print(f"{'name':35s} {'value':>10s}  unit")
+for a in load_assumptions():
+    print(f"{a['name']:35s} {str(a['value']):>10s}  {a['unit']}")
+
+# %% [markdown]
+# ## Exercises
+#
+# **1.** Halve the 4:14 AM PDT throttle (0.12 establishments per host per second). When are all leases back, and how does the time from 4:14 AM compare with the calibrated throttle's?
+
+# %%
+half = replace(scenarios.SCENARIOS["as-happened"].dwfm, throttle_establish_per_host_per_s=0.12)
+slow = milestones.dwfm_milestones(dwfm_fluid.simulate(DwfmParams(), half, clock.at("09:00")),
+                                  clock.DYNAMODB_DNS_RESTORED_S)["all_leases_restored"]
+base = happened.milestones["all_leases_restored"]
+ratio = (slow - clock.at("04:14")) / (base - clock.at("04:14"))
+print(f"all leases back {clock.pdt(slow)}; {ratio:.2f}x as long after 4:14 AM")
+assert 1.6 < ratio < 2.2
+
+# %% [markdown]
+# **2.** DynamoDB's DNS state was identified as the cause at 12:38 AM PDT. Had it been fixed then (a 50-minute outage), would DWFM have healed by itself? What is the longest outage the default fleet survives, to the minute?
+
+# %%
+from outage.cascade.dwfm_params import DwfmControls  # noqa: E402
+
+
+def heals(outage_min):
+    p = scenarios.with_fleet(DwfmParams(), 1000)
+    return dwfm_fluid.final_leased_fraction(
+        p, DwfmControls(dynamodb_restored_s=outage_min * 60.0), outage_min * 60.0 + 6 * 3600.0, np.array([1000.0])
+    )[0] >= phase.HEALED_FRACTION
+
+
+low, high = 0, 50
+assert heals(low) and not heals(high)
+while high - low > 1:
+    mid = (low + high) // 2
+    low, high = (mid, high) if heals(mid) else (low, mid)
+print(f"a 50-minute outage would not heal; the longest that does is {low} minutes")
+assert 30 <= low < 50
+
+# %% [markdown]
+# **3.** The velocity control keeps at least $1 - \text{cap}$ of capacity. What is the largest cap that still avoids connection errors at a 55% load? Check just below and just above it.
+
+# %%
+limit = 1 - nlb.NlbParams().load_fraction
+nm_happened = results["failover-kept"].netmgr
+errors = {cap: nlb.simulate(nlb.NlbParams(), nlb.NlbControls(velocity_cap_fraction=cap), nm_happened).error_fraction.max()
+          for cap in (limit - 0.01, limit + 0.01)}
+print(f"largest safe cap {limit:.2f}; worst error share just below {errors[limit - 0.01]:.3f}, just above {errors[limit + 0.01]:.3f}")
+assert errors[limit - 0.01] == 0 < errors[limit + 0.01]
+
+# %% [markdown]
+# **4.** With no outage at all, at how many droplets per host does DWFM collapse? Derive it from the closed loop (each droplet has one attempt outstanding, so the wait at saturation is $D w_r / K - c$) and compare with the phase diagram.
+
+# %%
+edge = phase.overload_droplets_per_host(DwfmParams())
+first_overloaded = diagram.droplets_per_host[(diagram.region == phase.OVERLOADED).all(axis=1)].min()
+print(f"derived {edge:.0f} droplets per host; the sweep's first overloaded row {first_overloaded:.0f}")
+assert edge == 32 * (300 + 120 - 5) / 5
+assert first_overloaded - 100 <= edge <= first_overloaded
