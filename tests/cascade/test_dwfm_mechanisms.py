@@ -153,3 +153,8 @@ def test_des_is_a_pure_function_of_its_seed():
     b = dwfm_des.simulate(P, DwfmControls(), 3 * 3600.0, seed=3)
     c = dwfm_des.simulate(P, DwfmControls(), 3 * 3600.0, seed=4)
     assert np.array_equal(a.leased, b.leased) and not np.array_equal(a.leased, c.leased)
+
+
+def test_fluid_rejects_an_unstable_step():
+    with pytest.raises(ValueError, match="dt_s"):
+        dwfm_fluid.simulate(P, DwfmControls(), 3600.0, dt_s=2 * P.renew_work_s)

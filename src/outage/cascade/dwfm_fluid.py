@@ -157,6 +157,17 @@ def observe(p: DwfmParams, y: np.ndarray) -> np.ndarray:
     ])
 
 
+def _integrate(p, c, per_host, horizon_s, dt_s, record_every_s, observe_row):
+    # Explicit steps must resolve the fastest rate, a renewal served by a free worker.
+    if not 0 < dt_s <= p.renew_work_s:
+        raise ValueError(f"dt_s must be in (0, renew_work_s = {p.renew_work_s} s] for a stable step")
+    jumps = [] if c.restart_at_s is None else [(c.restart_at_s, lambda t, y: restart_congested(p, t, y))]
+    return integrate(
+        lambda t, y: rhs(t, y, p, c), initial_state(p, per_host), horizon_s, dt_s, record_every_s,
+        observe=lambda t, y: observe_row(y), jumps=jumps,
+    )
+
+
 def simulate(
     p: DwfmParams,
     c: DwfmControls,
@@ -167,20 +178,12 @@ def simulate(
 ) -> DwfmRecord:
     """Run the mean-field model from the trigger (t = 0, DynamoDB down) to `horizon_s`.
 
-    `droplets_per_host` overrides the even split (one column per host, e.g. one per sweep
-    point). Cost O(hosts * horizon_s / dt_s); 100,000 droplets over 15 h takes about a second.
+    `droplets_per_host` overrides the even split (one column per host). Cost
+    O(hosts * horizon_s / dt_s), dominated by a fixed number of numpy calls per step up to about
+    a thousand hosts: 100,000 droplets over 15 h take a few seconds (benchmarks/cascade_bench.py).
     """
     per_host = p.droplets_per_host() if droplets_per_host is None else np.asarray(droplets_per_host, float)
-    jumps = [] if c.restart_at_s is None else [(c.restart_at_s, lambda t, y: restart_congested(p, t, y))]
-    t_s, rows = integrate(
-        lambda t, y: rhs(t, y, p, c),
-        initial_state(p, per_host),
-        horizon_s,
-        dt_s,
-        record_every_s,
-        observe=lambda t, y: observe(p, y),
-        jumps=jumps,
-    )
+    t_s, rows = _integrate(p, c, per_host, horizon_s, dt_s, record_every_s, lambda y: observe(p, y))
     return DwfmRecord(
         t_s=t_s,
         fleet_droplets=int(round(per_host.sum())),
@@ -198,18 +201,14 @@ def final_leased_fraction(
     p: DwfmParams, c: DwfmControls, horizon_s: float, droplets_per_host: np.ndarray, dt_s: float = 5.0
 ) -> np.ndarray:
     """Leased fraction of every column (host) at `horizon_s`: the sweep's per-point outcome.
-    One integration for all columns, cost O(columns * horizon_s / dt_s)."""
+    One integration for all columns (the step is shortened to divide `horizon_s` evenly),
+    cost O(columns * horizon_s / dt_s)."""
     k = p.check_interval_stages
     _, q0, _ = layout(p)
     per_host = np.asarray(droplets_per_host, float)
-    jumps = [] if c.restart_at_s is None else [(c.restart_at_s, lambda t, y: restart_congested(p, t, y))]
-    _, rows = integrate(
-        lambda t, y: rhs(t, y, p, c),
-        initial_state(p, per_host),
-        horizon_s,
-        dt_s,
-        horizon_s,
-        observe=lambda t, y: (y[:2 * k].sum(axis=0) + y[q0 + OK] + y[q0 + FAILING]) / per_host,
-        jumps=jumps,
+    step_s = horizon_s / np.ceil(horizon_s / dt_s)
+    _, rows = _integrate(
+        p, c, per_host, horizon_s, step_s, horizon_s,
+        lambda y: (y[:2 * k].sum(axis=0) + y[q0 + OK] + y[q0 + FAILING]) / per_host,
     )
     return rows[-1]
