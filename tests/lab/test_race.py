@@ -3,7 +3,7 @@ model step by step."""
 
 import pytest
 
-from outage.lab.report import race_account
+from outage.lab.report import load_committed, race_account, replay_outline
 
 pytestmark = pytest.mark.lab
 
@@ -69,3 +69,8 @@ def test_readable_account_names_the_verdicts(race):
     assert "Result: the record went EMPTY (NOERROR, no addresses) at regional.ddb.lab.test." in text
     assert "Result: the record never emptied; stale writes refused with NXRRSET" in text
     assert "DIFFERS" not in text
+
+
+def test_replay_is_deterministic_and_matches_the_committed_measurements(race):
+    # The replay's answers carry no timings, so a fresh run must equal the committed one.
+    assert replay_outline(race["_all"]) == replay_outline(load_committed("race"))

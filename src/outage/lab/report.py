@@ -4,6 +4,30 @@ Kept apart from the lab itself so that the notebook and the tests can format com
 fresh results without starting (or importing) anything that talks DNS.
 """
 
+import json
+from pathlib import Path
+
+# Measurements from a real run, committed so that readers without BIND and Unbound (and the
+# notebook) can see them: `python -m outage lab race --json > data/lab/race.json`, and the
+# same for `tail`.
+COMMITTED_DIR = Path(__file__).resolve().parents[3] / "data" / "lab"
+
+
+def load_committed(kind: str) -> dict:
+    """The committed result of ``lab race`` or ``lab tail`` (``kind``: "race" or "tail")."""
+    if kind not in ("race", "tail"):
+        raise ValueError(f"kind must be 'race' or 'tail', got {kind!r}")
+    return json.loads((COMMITTED_DIR / f"{kind}.json").read_text(encoding="utf-8"))
+
+
+def replay_outline(result: dict) -> list[dict]:
+    """The parts of a race result that do not depend on the machine: per variant, each
+    step's action, lab outcome, answers through the resolver and agreement with the model."""
+    keep = ("action", "lab", "rcodes", "resolver", "generations", "empty", "matches_model")
+    return [{"variant": v["variant"], "lock_probe": v["lock_probe"],
+             "steps": [{k: st[k] for k in keep} for st in v["steps"]]}
+            for v in result["variants"]]
+
 
 def race_account(result: dict) -> str:
     """The readable account of ``python -m outage lab race``."""
@@ -67,8 +91,8 @@ def tail_account(result: dict) -> str:
             f"  without negative caching: {load['uncached']['authoritative_queries']:>5} of "
             f"{load['uncached']['client_queries']} client queries (every one)",
             "",
-            "Model: outage.dns.recovery.predict_recovery with the same TTLs (scaled), no "
-            "client cache, fixed 1 s retry. Tolerance: "
+            "Model: outage.dns.recovery.predict_recovery with the same TTLs (scaled), one "
+            "client per resolver, no client cache, fixed 1 s retry. Tolerance: "
             f"{result['tolerance_lab_s']:.2f} lab s (Unbound's whole-second clock + 2 retries).",
             f"Verdict: {'the measurements agree with the model' if result['agrees_with_model'] else 'MEASUREMENTS DISAGREE WITH THE MODEL'}; "
             f"done in {result['seconds']:.1f} s, every server stopped."]
