@@ -75,7 +75,8 @@ print(f"  unbound: {race['software']['unbound']}")
 # %% [markdown]
 # ### Running the lab here
 #
-# When both tools are installed this cell runs the race and a short tail (negative TTLs of 200 and 300 s, four caches, about 20 s) and checks them: the race's steps must equal the committed ones exactly (they carry no timings), and the tail must agree with the model.
+# When both tools are installed this cell runs the race and a short tail (negative TTLs of 200 and 300 s, four caches, about 20 s).
+# The race's steps must equal the committed ones exactly (they carry no timings), and the tail's query counts must follow RFC 2308; the tail's timings depend on how busy the machine is, so they are printed here and checked by the lab's tests.
 # Without the tools it says so, and everything below still shows the committed measurements.
 # Its output differs between machines, so the notebook tests do not compare it.
 
@@ -98,7 +99,7 @@ if tools:
           f"measurements step for step: {same}")
     fresh_tail = tail_lab.run(TailSettings(neg_ttls_real_s=(200, 300), resolvers=4))
     print(tail_account(fresh_tail))
-    assert same and fresh_tail["agrees_with_model"]
+    assert same and fresh_tail["load"]["agrees"]
 
 # %% [markdown]
 # ## Experiment 1: the race, replayed on `named`
@@ -172,7 +173,7 @@ fig.show()
 # %% [markdown]
 # *Figure 2.* Lines: the DNS model's share of clients resolving the name again after the fix, for the same negative TTLs (one client per resolver cache, no client cache, a fixed 1 s retry; times divided by 100).
 # Markers: the eight measured clients, each behind its own Unbound.
-# The measured points sit on the model's ramps, up to one second to the right: Unbound's whole-second clock.
+# The measured points follow the model's ramps to within about one second: Unbound's whole-second clock puts each client 0 to 1 s after its entry's nominal expiry, and the model's entry ages are random where the lab's are evenly spaced.
 # The last client is back one negative TTL after the fix, as the model says, so a 15-minute tail is what a 900 s negative TTL gives on real resolver software.
 
 # %% [markdown]

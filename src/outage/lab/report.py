@@ -93,7 +93,8 @@ def tail_account(result: dict) -> str:
             "",
             "Model: outage.dns.recovery.predict_recovery with the same TTLs (scaled), one "
             "client per resolver, no client cache, fixed 1 s retry. Tolerance: "
-            f"{result['tolerance_lab_s']:.2f} lab s (Unbound's whole-second clock + 2 retries).",
+            f"{result['tolerance_lab_s']:.2f} lab s (Unbound's whole-second clock, scheduling, "
+            "2 retries).",
             f"Verdict: {'the measurements agree with the model' if result['agrees_with_model'] else 'MEASUREMENTS DISAGREE WITH THE MODEL'}; "
             f"done in {result['seconds']:.1f} s, every server stopped."]
     return "\n".join(out)
