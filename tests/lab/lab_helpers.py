@@ -1,8 +1,7 @@
 """Run the lab as a reader would (``python -m outage lab ...``) and find what it left behind.
 
-The lab runs in a subprocess: that is the one command a reader runs, and it keeps dnspython
-out of the pytest process, where the test folder ``tests/dns`` is imported as a top-level
-package named ``dns``.
+The lab runs in a subprocess: that is the one command a reader runs, and every server and
+Enactor it starts can be traced back to it.
 """
 
 import json
