@@ -20,7 +20,9 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sys
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,7 +95,9 @@ def _describe_cell(notebook: nbformat.NotebookNode, index: int) -> str:
 def _normalise(notebook: nbformat.NotebookNode) -> None:
     """Remove what changes between runs but says nothing about the results."""
     execution_count = 0
-    for cell in notebook.cells:
+    for index, cell in enumerate(notebook.cells):
+        # Jupytext gives every cell a random id when it reads a .py file.
+        cell.id = f"cell-{index}"
         cell.metadata.pop("execution", None)
         if cell.cell_type != "code":
             continue
@@ -157,6 +161,25 @@ def execute(pair: Pair, figure_dir: Path = FIGURE_DIR) -> None:
         (figure_dir / f"{name}.html").write_text(text, encoding="utf-8")
 
 
+def execute_all(selected: list[Pair], jobs: int) -> None:
+    """Execute notebooks, `jobs` at a time; stop at the first failure and report it.
+
+    Notebooks are independent (each reads the package and `data/`, writes only its own files),
+    so they can run side by side; each kernel is its own process.
+    """
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        running = {}
+        for pair in selected:
+            print(f"executing {pair.source.relative_to(ROOT)}", flush=True)
+            running[pool.submit(execute, pair)] = pair
+        for future in as_completed(running):
+            error = future.exception()
+            if error is not None:
+                for other in running:
+                    other.cancel()
+                raise error
+
+
 def drift(pair: Pair, figure_dir: Path = FIGURE_DIR) -> list[str]:
     """Every way the stored `.ipynb` and its figures disagree with the `.py` source."""
     if not pair.executed.exists():
@@ -183,13 +206,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m outage.site.notebooks")
     parser.add_argument("action", choices=("execute", "check"))
     parser.add_argument("names", nargs="*", help="notebook names (default: all)")
+    parser.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1,
+        help="notebooks executed at once, each in its own kernel (default: one per core)",
+    )
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
     try:
         selected = pairs(args.names)
         if args.action == "execute":
-            for pair in selected:
-                print(f"executing {pair.source.relative_to(ROOT)}", flush=True)
-                execute(pair)
+            execute_all(selected, jobs=args.jobs)
             return 0
         problems = [problem for pair in selected for problem in drift(pair)]
     except NotebookError as error:
