@@ -273,23 +273,27 @@ fig.show()
 
 # %%
 diagram = phase.sweep()
-codes = {phase.HEALS: 0, phase.NEEDS_HELP: 1, phase.OVERLOADED: 2}
-z = np.vectorize(codes.get)(diagram.region)
-fig = go.Figure(go.Heatmap(
-    x=diagram.outage_hours, y=diagram.fleet_droplets, z=z, zmin=0, zmax=2, showscale=False,
-    colorscale=[[0, "#7fbf7f"], [0.33, "#7fbf7f"], [0.34, "#f2c46d"], [0.66, "#f2c46d"], [0.67, "#d46a6a"], [1, "#d46a6a"]],
-    customdata=diagram.region, hovertemplate="outage %{x} h, fleet %{y}: %{customdata}<extra></extra>",
-))
+# One square marker per grid point, one trace per region (the site's plotly.js has no heat maps).
+outage_grid, fleet_grid = np.meshgrid(diagram.outage_hours, diagram.fleet_droplets)
+REGION_COLOURS = {phase.HEALS: "#7fbf7f", phase.NEEDS_HELP: "#f2c46d", phase.OVERLOADED: "#d46a6a"}
+fig = go.Figure()
+for region, colour in REGION_COLOURS.items():
+    cells = diagram.region == region
+    fig.add_trace(go.Scatter(
+        x=outage_grid[cells], y=fleet_grid[cells], mode="markers", name=region,
+        marker=dict(symbol="square", size=15, color=colour),
+        hovertemplate="outage %{x} h, fleet %{y}: " + region + "<extra></extra>",
+    ))
 estimate = phase.capacity_boundary_hours(DwfmParams(), diagram.droplets_per_host)
 fig.add_trace(go.Scatter(x=estimate, y=diagram.fleet_droplets, mode="lines", name="open-loop capacity estimate",
-                         line=dict(dash="dash", color="black")))
+                         line=dict(dash="dash", color="#555")))
 fig.add_trace(go.Scatter(x=[157 / 60], y=[DwfmParams().fleet_droplets], mode="markers+text", name="the incident",
                          text=["11:48 PM-2:25 AM"], textposition="top center", marker=dict(size=12, symbol="x")))
 edge = phase.overload_droplets_per_host(DwfmParams()) * diagram.hosts
 fig.add_hline(y=edge, line_dash="dot", annotation_text="overloaded beyond this fleet even without an outage")
 fig.update_layout(title="Where DWFM heals by itself (green), needs help (amber), is overloaded (red)",
                   xaxis_title="DynamoDB outage (hours)", yaxis_title="fleet (droplets, 100 DWFM hosts)",
-                  xaxis_range=[0, 5])
+                  xaxis_range=[-0.15, 5.15], height=620)
 row = list(diagram.droplets_per_host).index(1000)
 print("default fleet heals after outages of up to",
       max(h for h, r in zip(diagram.outage_hours, diagram.region[row]) if r == phase.HEALS), "h")
