@@ -91,3 +91,21 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """Open pages in fresh browser contexts, light or dark; close them afterwards."""
+    from browsing import PageWatch
+
+    contexts = []
+
+    def open_page(color_scheme="light"):
+        context = browser.new_context(color_scheme=color_scheme, viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        return page, PageWatch(page)
+
+    yield open_page
+    for context in contexts:
+        context.close()

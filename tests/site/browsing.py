@@ -1,0 +1,81 @@
+"""What the browser tests share: which pages the site has, and how to watch and check a page."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from urllib.parse import urljoin, urlparse
+
+from axe_playwright_python.sync_playwright import Axe
+
+from conftest import ROOT
+
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+KEY_PAGES = (
+    "", "race/", "ec2/", "notebooks/timeline/", "notebooks/race/", "notebooks/cascade/",
+    "notebooks/dns_caching/", "notebooks/lab/",
+)
+# Only these axe impacts fail the test; "moderate" and "minor" findings are reported, not fatal.
+FATAL_IMPACTS = {"serious", "critical"}
+FIGURE_TIMEOUT_MS = 15_000
+
+
+def site_pages(built_site, site_url) -> list[str]:
+    """Every page of the sitemap, as a URL on the local server."""
+    tree = ET.parse(built_site.site_dir / "sitemap.xml")
+    locations = [node.text for node in tree.iter() if node.tag.endswith("loc")]
+    return [urljoin(site_url, urlparse(location).path.lstrip("/")) for location in locations]
+
+
+class PageWatch:
+    """Collects console errors, uncaught exceptions and requests to other hosts."""
+
+    def __init__(self, page):
+        self.errors: list[str] = []
+        self.foreign: list[str] = []
+        page.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        page.on("requestfailed", lambda req: self.errors.append(f"failed: {req.url}"))
+        page.on("request", self._request)
+
+    def _request(self, request):
+        host = urlparse(request.url).hostname
+        if request.url.startswith(("data:", "blob:", "about:")):
+            return
+        if host != "127.0.0.1":
+            self.foreign.append(request.url)
+
+
+def wait_for_figures(page) -> list[dict]:
+    """Wait until every figure placeholder holds a drawn plot; describe each one."""
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('div.plotly-figure')]
+                 .every(div => div.dataset.rendered === 'true')""",
+        timeout=FIGURE_TIMEOUT_MS,
+    )
+    return page.evaluate(
+        """() => Promise.all([...document.querySelectorAll('div.plotly-figure')].map(async div => {
+               const spec = await (await fetch(div.dataset.figureSrc)).json();
+               return {
+                 id: div.id,
+                 expectedTraces: spec.data.length,
+                 drawnTraces: div._fullData ? div._fullData.length : 0,
+                 svgTraces: div.querySelectorAll('svg.main-svg g.trace').length,
+                 fontColour: div._fullLayout ? div._fullLayout.font.color : null,
+               };
+           }))"""
+    )
+
+
+def assert_figures_drawn(figures):
+    for figure in figures:
+        assert figure["drawnTraces"] == figure["expectedTraces"], figure
+        assert figure["svgTraces"] >= 1, figure
+
+
+def serious_violations(page) -> list[tuple[str, str, int]]:
+    results = Axe().run(page)
+    return [
+        (violation["id"], violation["impact"], len(violation["nodes"]))
+        for violation in results.response["violations"]
+        if violation["impact"] in FATAL_IMPACTS
+    ]
