@@ -10,10 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 from conftest import ROOT
 
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-KEY_PAGES = (
-    "", "race/", "ec2/", "notebooks/timeline/", "notebooks/race/", "notebooks/cascade/",
-    "notebooks/dns_caching/", "notebooks/lab/",
-)
+KEY_PAGES = ("", "race/", "notebooks/race/", "notebooks/cascade/")
 # Only these axe impacts fail the test; "moderate" and "minor" findings are reported, not fatal.
 FATAL_IMPACTS = {"serious", "critical"}
 FIGURE_TIMEOUT_MS = 15_000
