@@ -161,15 +161,21 @@ class Publish:
 
 
 @dataclass(frozen=True, slots=True)
-class Take:
-    """Take the newest plan and make the one newer-than check of the run."""
+class EnactorAction:
+    """An action of one Enactor; the subclasses add what it acts on."""
 
     enactor: int
-    plan: int
 
     @property
     def actor(self) -> str:
         return enactor_name(self.enactor)
+
+
+@dataclass(frozen=True, slots=True)
+class Take(EnactorAction):
+    """Take the newest plan and make the one newer-than check of the run."""
+
+    plan: int
 
     @property
     def label(self) -> str:
@@ -177,15 +183,10 @@ class Take:
 
 
 @dataclass(frozen=True, slots=True)
-class Lock:
+class Lock(EnactorAction):
     """Win the endpoint's TXT-record lock (lock option)."""
 
-    enactor: int
     endpoint: int
-
-    @property
-    def actor(self) -> str:
-        return enactor_name(self.enactor)
 
     @property
     def label(self) -> str:
@@ -193,16 +194,11 @@ class Lock:
 
 
 @dataclass(frozen=True, slots=True)
-class Write:
+class Write(EnactorAction):
     """One Route 53 transaction: build the plan's tree, flip the alias, move the rollback."""
 
-    enactor: int
     endpoint: int
     plan: int
-
-    @property
-    def actor(self) -> str:
-        return enactor_name(self.enactor)
 
     @property
     def label(self) -> str:
@@ -210,13 +206,10 @@ class Write:
 
 
 @dataclass(frozen=True, slots=True)
-class CleanUp:
-    enactor: int
-    plan: int
+class CleanUp(EnactorAction):
+    """Delete every plan more than K generations older than the one just applied."""
 
-    @property
-    def actor(self) -> str:
-        return enactor_name(self.enactor)
+    plan: int
 
     @property
     def label(self) -> str:
