@@ -208,8 +208,9 @@ step_through = go.Figure(
                    ticktext=["plan store"] + [race.endpoint_name(e) for e in range(p.endpoints)]
                    + [race.enactor_name(i) for i in range(p.enactors)],
                    range=[min(ROWS.values()) - 0.5, ROWS["plans"] + 1.0]),
-        showlegend=False, height=520, margin=dict(t=110),
-        sliders=[dict(active=0, currentvalue=dict(prefix="state "), pad=dict(t=40),
+        showlegend=False, height=580, margin=dict(t=110, b=30),
+        # The slider sits below the axis title, not on it.
+        sliders=[dict(active=0, currentvalue=dict(prefix="state "), pad=dict(t=80),
                       steps=[dict(label=str(k), method="animate",
                                   args=[[str(k)], dict(mode="immediate",
                                                        frame=dict(duration=0, redraw=True),

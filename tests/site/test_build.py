@@ -92,3 +92,10 @@ def test_figure_data_is_served_beside_the_pages_not_inside_them(built_site):
         for src in re.findall(r'data-figure-src="([^"]+)"', html):
             data = json.loads((page.parent / src).read_text(encoding="utf-8"))
             assert data["data"], (page, src)
+
+
+def test_notebook_math_is_mathml_and_code_keeps_its_dollars(built_site):
+    html = (built_site.site_dir / "notebooks" / "race" / "index.html").read_text(encoding="utf-8")
+    assert html.count("<math") >= 5
+    text_nodes = re.findall(r">([^<]+)<", re.sub(r"<(pre|code)\b.*?</\1>", "", html, flags=re.S))
+    assert not [t for t in text_nodes if re.search(r"\$[^$\s][^$]*\$", t)]
