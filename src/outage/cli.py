@@ -6,6 +6,7 @@ subcommand and sets `func` on the parser; `func(args)` returns the exit status.
 
 import argparse
 import importlib
+import os
 import sys
 
 # Model packages that contribute a subcommand, in the order the help lists them.
@@ -36,3 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     except (CliError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader stopped reading (`... | head`): not a failure of the command. Point stdout
+        # at /dev/null so that the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -1,0 +1,23 @@
+"""The `python -m outage` entry point: every model's subcommand is there; a closed pipe is fine."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from outage.cli import build_parser
+
+
+def test_every_model_has_a_subcommand():
+    subcommands = build_parser()._subparsers._group_actions[0].choices
+    assert set(subcommands) == {"race", "cascade", "dns", "lab"}
+
+
+def test_a_reader_that_stops_reading_is_not_an_error():
+    command = [sys.executable, "-m", "outage", "race", "check", "--enactors", "2", "--plans", "3",
+               "--endpoints", "1", "--keep", "1", "--fix", "none"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # Closed before the command has written anything (it explores first, then prints).
+    process.stdout.close()
+    assert process.wait(timeout=60) == 0
+    assert b"Traceback" not in process.stderr.read()
