@@ -66,7 +66,9 @@ def on_page_content(html, page, config, files):
 
 
 def _mathml(match: re.Match, display: str) -> str:
-    return convert(unescape(match.group(1)).strip(), display=display)
+    mathml = convert(unescape(match.group(1)).strip(), display=display)
+    # HTML parsers place <math> in the MathML namespace by themselves.
+    return mathml.replace(' xmlns="http://www.w3.org/1998/Math/MathML"', "", 1)
 
 
 def _math_to_mathml(html: str) -> str:
