@@ -14,25 +14,15 @@ from typing import Any
 
 import yaml
 
+from outage.datafile import YAML_LOADER, DataFileError
 from outage.timeline import SOURCES, SUBSYSTEMS, TALK, Timeline, load_timeline
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "dependencies.yaml"
 BASES = frozenset({"stated", "inferred"})
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-
-class DependencyError(ValueError):
+class DependencyError(DataFileError):
     """The dependency file is missing or malformed; the message names file, entry and field."""
-
-    def __init__(self, path: Path | str, entry: str | None, field_name: str | None, problem: str):
-        self.path, self.entry, self.field = str(path), entry, field_name
-        where = self.path
-        if entry is not None:
-            where += f": entry {entry!r}"
-        if field_name is not None:
-            where += f", field {field_name!r}"
-        super().__init__(f"{where}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -102,7 +92,7 @@ def load_dependencies(path: Path | str = DEFAULT_PATH, timeline: Timeline | None
     path = Path(path)
     timeline = timeline or load_timeline()
     try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     except FileNotFoundError:
         raise DependencyError(path, None, None, "file not found") from None
     except yaml.YAMLError as error:

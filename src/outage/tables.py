@@ -17,25 +17,15 @@ from typing import Any
 
 import yaml
 
+from outage.datafile import YAML_LOADER, DataFileError
 from outage.timeline import Timeline
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSUMPTIONS_DIR = ROOT / "data" / "assumptions"
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-
-class AssumptionsError(ValueError):
+class AssumptionsError(DataFileError):
     """An assumptions file is malformed; the message names file, entry and field."""
-
-    def __init__(self, path: Path | str, entry: str | None, field_name: str | None, problem: str):
-        self.path, self.entry, self.field = str(path), entry, field_name
-        where = self.path
-        if entry is not None:
-            where += f": entry {entry!r}"
-        if field_name is not None:
-            where += f", field {field_name!r}"
-        super().__init__(f"{where}: {problem}")
 
 
 def cell(text: Any) -> str:
@@ -71,7 +61,7 @@ def load_assumptions(directory: Path = ASSUMPTIONS_DIR) -> list[tuple[str, dict[
     rows: list[tuple[str, dict[str, str]]] = []
     for path in sorted(directory.glob("*.yaml")):
         try:
-            doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+            doc = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
         except yaml.YAMLError as error:
             raise AssumptionsError(path, None, None, f"not valid YAML: {error}") from None
         if not isinstance(doc, dict):

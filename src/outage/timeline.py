@@ -23,8 +23,7 @@ from typing import Any, Iterable
 
 import yaml
 
-# The C loader when PyYAML was built with libyaml; the pure-Python one otherwise.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from outage.datafile import YAML_LOADER, DataFileError
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "timeline.yaml"
 
@@ -62,19 +61,8 @@ _PDT_MINUTE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _PDT_SECOND = re.compile(r"^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$")
 
 
-class TimelineError(ValueError):
+class TimelineError(DataFileError):
     """The timeline file is missing or malformed; the message names file, entry and field."""
-
-    def __init__(self, path: Path | str, entry: str | None, field_name: str | None, problem: str):
-        self.path = str(path)
-        self.entry = entry
-        self.field = field_name
-        where = self.path
-        if entry is not None:
-            where += f": entry {entry!r}"
-        if field_name is not None:
-            where += f", field {field_name!r}"
-        super().__init__(f"{where}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -222,7 +210,7 @@ def load_timeline(path: Path | str = DEFAULT_PATH) -> Timeline:
     except OSError as error:
         raise TimelineError(path, None, None, f"cannot read file ({error.strerror})") from None
     try:
-        doc = yaml.load(text, Loader=_Loader)
+        doc = yaml.load(text, Loader=YAML_LOADER)
     except yaml.YAMLError as error:
         raise TimelineError(path, None, None, f"not valid YAML: {error}") from None
     if not isinstance(doc, dict):
