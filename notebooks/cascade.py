@@ -52,8 +52,8 @@
 #
 # **Inputs**: DynamoDB unreachable 11:48 PM–2:25 AM PDT [S]; at 4:14 AM PDT the hosts whose wait exceeds $\tau$ restart (queues emptied) and establishments are throttled to $r$ per host per second [S; $r$ calibrated, below].
 #
-# **Network Manager** (`outage.cascade.netmgr`): a droplet without a lease accrues held propagations, released when its lease returns; with normal load at 62.5% of capacity, a backlog drains with the spare 37.5%.
-# **NLB** (`outage.cascade.nlb`): Little's law turns Network Manager's latency into a share $u$ of targets whose state has not arrived; they fail checks half the time; each result change costs 25 checks; at checker utilisation $\rho > 1$ checks run $(\rho - 1)$ intervals late; lateness triggers AZ failover, withdrawing up to two AZs of three; errors when capacity falls below the load (55%).
+# **Network Manager** (`outage.cascade.netmgr`): a droplet without a lease accrues held propagations. When its lease returns they are ready, but DWFM issues them only with what its lease work leaves over: idle workers, and tokens of the 4:14 AM throttle that establishments do not use. So they reach Network Manager when re-leasing is nearly done, the moment the summary gives for launches succeeding again. With normal load at 62.5% of capacity, the backlog drains with the spare 37.5%.
+# **NLB** (`outage.cascade.nlb`): Little's law turns Network Manager's latency into a share $u$ of targets whose state has not arrived; they fail checks half the time; each result change costs 50 checks; at checker utilisation $\rho > 1$ checks run $(\rho - 1)$ intervals late; lateness triggers AZ failover, withdrawing up to two AZs of three; errors when capacity falls below the load (55%).
 #
 # Every value is in the assumptions table at the end, read from the file the methodology page shows.
 
@@ -226,10 +226,10 @@ fig.show()
 # %% [markdown]
 # *Figure 4. Top: Network Manager's propagation latency, with the assumed 7:00 AM PDT load reduction (solid) and without (dashed). Bottom: a typical multi-AZ NLB's capacity in service; dotted line: its load (55%).*
 #
-# The backlog builds while leases return and then drains with Network Manager's spare capacity only, so it ends hours after the last lease; without the load reduction it would run past noon.
-# While the latency is hours long, Little's law puts most targets without network state (over 90% at the peak, the upper end of what the assumed 30%-per-hour target churn allows); their checks flap, the checker falls behind, and failover withdraws two AZs: capacity falls well below the load.
-# Disabling failover at 9:36 AM PDT returns every healthy node at once; kept, the errors end on their own only when the latency falls.
-# Where the model departs from the record: its backlog starts building as leases return from 4:14 AM PDT, so latency is elevated from 4:21 AM and NLB errors start at 4:33 AM PDT, earlier than AWS reports (latency rising at 6:21 AM, NLB errors from 5:30 AM). A model in which held propagations waited for DWFM's full recovery would move both later; we have not fitted either.
+# While leases return after 4:14 AM PDT the throttle's tokens all go to lease establishments, so the changes that were held back stay in DWFM; they reach Network Manager in a burst as the last leases return, and the backlog then drains with Network Manager's spare capacity only, ending five hours after the last lease. Without the load reduction it would run into the early afternoon.
+# While the latency is over an hour, Little's law puts up to half the targets without network state; their checks flap, the checker falls behind, and failover withdraws two AZs: capacity falls well below the load.
+# Disabling failover at 9:36 AM PDT returns every healthy node at once; kept, failover goes on withdrawing capacity for more than half an hour longer, until the latency has fallen.
+# Against the record: the burst and the NLB errors come out within a quarter of an hour of AWS's 5:28 AM and 5:30 AM PDT (the second with the flap cost chosen for it). The model's latency passes 10 minutes at 5:30 AM, though, where AWS reports it rising at 6:21 AM: in a single queue the latency that breaks NLB checks must come first, while the summary reports NLB errors 51 minutes before the latency rise.
 
 # %% [markdown]
 # ## Experiment 5: AWS's remediations as counterfactuals
@@ -263,7 +263,7 @@ fig.show()
 # *Figure 5. Top: share leased as happened and with queue-based admission (no restart, no throttle). Bottom: NLB capacity with automatic failover kept, without and with the velocity control.*
 #
 # Admitting establishment work only while the queue is short keeps every attempt inside its timeout, so DWFM never collapses and the fleet is re-leased by 3:12 AM PDT, without any operator action.
-# The same change pulls Network Manager's backlog, and with it the NLB trouble, about two hours earlier (errors 2:36–5:02 AM PDT); on its own it shortens the cascade rather than removing its later stages.
+# The same change pulls Network Manager's backlog, and with it the NLB trouble, about two and a half hours earlier (errors 2:43–5:12 AM PDT); on its own it shortens the cascade rather than removing its later stages.
 # The velocity control keeps at least two thirds of capacity in service, above the load, so the flapping never becomes connection errors.
 
 # %% [markdown]
@@ -315,7 +315,7 @@ fig.show()
 # - A DWFM host with a FIFO queue, timeouts that do not stop the work, and retries has a healthy and a collapsed state at the same load; the DynamoDB outage only moves it from one to the other (Figure 1).
 # - Nothing recovers on its own after 2:25 AM PDT; recovery needs the queues emptied *and* the new work limited (Figure 2), as at 4:14 AM PDT. With the throttle level calibrated, all leases return at about 5:28 AM PDT.
 # - The fleet-scale fluid model agrees with a discrete-event simulation of every droplet within a stated tolerance (Figure 3).
-# - The Network Manager tail is a queue draining with its spare capacity only; NLB lost capacity because failover withdrew healthy AZs, and disabling failover ends the errors at once (Figure 4). The model starts both about an hour or two earlier than AWS reports.
+# - Held network changes wait for DWFM to finish its lease work, so they reach Network Manager in a burst as the last leases return; the tail is a queue draining with its spare capacity only. NLB lost capacity because failover withdrew healthy AZs, and disabling failover ends the errors at once (Figure 4). The model's latency rises 51 minutes before AWS reports it.
 # - Queue-based admission removes the collapse; a velocity cap removes the connection errors (Figure 5).
 # - Whether a fleet heals itself depends on both the outage length and the load per host (Figure 6).
 

@@ -4,7 +4,9 @@ Stated tolerance, on 2,000 droplets (2 hosts) and 6 seeded replications (seeds 1
 - leased-fraction curves: the DES mean is within 0.06 of the fluid curve at every minute, and
   within 0.03 root-mean-square over the run;
 - time all leases are restored: every replication within 10 minutes of the fluid model;
-- no-intervention: both stay collapsed (under 10% leased at the end, no congestion-free host).
+- no-intervention: both stay collapsed (under 10% leased at the end, no congestion-free host);
+- downstream: Network Manager and NLB driven by either record reach every milestone within
+  15 minutes of each other (3 replications).
 The largest gap sits just after 2:25 AM, where the fluid model's lagged estimate of the wait
 decides when timeouts begin (see dwfm_fluid's docstring).
 """
@@ -58,3 +60,13 @@ def test_queue_admission_recovery_time_agrees():
     fluid = restored(dwfm_fluid.simulate(SMALL, controls, horizon_s))
     for seed in SEEDS[:3]:
         assert abs(restored(dwfm_des.simulate(SMALL, controls, horizon_s, seed)) - fluid) <= RESTORE_GAP_S
+
+
+@pytest.mark.slow
+def test_network_manager_and_nlb_milestones_agree_downstream_of_either_model():
+    horizon_s = clock.at("11:30")
+    fluid = scenarios.run("as-happened", SMALL, horizon_s=horizon_s).milestones
+    for seed in SEEDS[:3]:
+        des = scenarios.run("as-happened", SMALL, horizon_s=horizon_s, model="des", seed=seed).milestones
+        for name in ("propagation_latency_elevated", "network_backlog_cleared", "nlb_errors_start", "nlb_errors_end"):
+            assert abs(des[name] - fluid[name]) <= 15 * 60, (seed, name)

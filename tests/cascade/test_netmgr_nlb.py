@@ -10,13 +10,27 @@ from outage.cascade.records import DwfmRecord, NetmgrRecord
 N = 1000
 
 
-def dwfm_record(leased_until_s: float, horizon_s: float) -> DwfmRecord:
-    """Every lease lost at t = 0 and all returned in the minute before `leased_until_s`."""
+WORKERS = 32
+
+
+def dwfm_record(
+    leased_until_s: float, horizon_s: float, busy_until_s: float = 0.0, throttle_until_s: float = 0.0
+) -> DwfmRecord:
+    """Every lease lost at t = 0 and all returned in the minute before `leased_until_s`.
+    DWFM's workers are all busy until `busy_until_s`; until `throttle_until_s` an admission
+    limit is on and the lease work uses all of it."""
     t = np.arange(0, horizon_s + 1, 60.0)
     leased = np.where(t >= leased_until_s, float(N), 0.0)
     established = np.where((t >= leased_until_s) & (t < leased_until_s + 60), N / 60.0, 0.0)
+    busy = np.where(t < busy_until_s, float(WORKERS), 0.0)
+    limit = np.where(t < throttle_until_s, established, np.inf)
     zeros = np.zeros_like(t)
-    return DwfmRecord(t, N, leased, zeros, zeros, zeros, established, zeros, zeros)
+    return DwfmRecord(t, N, leased, zeros, zeros, zeros, established, zeros, zeros, WORKERS, busy, limit)
+
+
+def cleared_at(r) -> float | None:
+    p = netmgr.NetmgrParams()
+    return milestones.netmgr_milestones(r, p.latency_elevated_s, p.latency_normal_s)["network_backlog_cleared"]
 
 
 def test_held_backlog_drains_with_spare_capacity_only():
@@ -26,16 +40,29 @@ def test_held_backlog_drains_with_spare_capacity_only():
     held = p.held_per_unleased_droplet_h * hours_without * N
     assert r.backlog.max() == pytest.approx(held, rel=0.05)
     spare = (p.capacity_per_droplet_h - p.changes_per_leased_droplet_h) * N / 3600
-    cleared = milestones.netmgr_milestones(r, p.latency_elevated_s, p.latency_normal_s)["network_backlog_cleared"]
-    assert cleared - hours_without * 3600 == pytest.approx(held / spare, rel=0.05)
+    assert cleared_at(r) - hours_without * 3600 == pytest.approx(held / spare, rel=0.05)
+
+
+@pytest.mark.parametrize("gate", ["busy_until_s", "throttle_until_s"])
+def test_held_changes_wait_for_dwfm_to_have_work_to_spare(gate):
+    """Lease work comes first: while DWFM's workers are all busy, or its admission limit is
+    used up by lease establishments, changes whose lease has returned stay ready, unissued."""
+    p = netmgr.NetmgrParams()
+    free = netmgr.simulate(p, netmgr.NetmgrControls(), dwfm_record(7200.0, 15 * 3600.0))
+    gated = netmgr.simulate(p, netmgr.NetmgrControls(), dwfm_record(7200.0, 15 * 3600.0, **{gate: 3 * 3600.0}))
+    held = p.held_per_unleased_droplet_h * 2 * N
+    window = (gated.t_s > 7200.0 + 300) & (gated.t_s < 3 * 3600.0)
+    assert gated.ready[window].min() == pytest.approx(held, rel=0.05)
+    assert gated.latency_s[window].max() <= p.base_latency_s * 1.01
+    assert free.ready[window].max() < 0.02 * held
+    assert cleared_at(gated) > cleared_at(free) + 3000
 
 
 def test_reducing_load_drains_faster():
     p = netmgr.NetmgrParams()
     d = dwfm_record(2 * 3600.0, 15 * 3600.0)
     cleared = [
-        milestones.netmgr_milestones(netmgr.simulate(p, c, d), p.latency_elevated_s, p.latency_normal_s)
-        ["network_backlog_cleared"]
+        cleared_at(netmgr.simulate(p, c, d))
         for c in (netmgr.NetmgrControls(), netmgr.NetmgrControls(load_reduction_from_s=2 * 3600.0))
     ]
     assert cleared[1] < cleared[0] - 3600
@@ -59,7 +86,7 @@ def test_unpropagated_share_follows_littles_law():
 def nm_record(latency_s: float, horizon_s: float = 4 * 3600.0) -> NetmgrRecord:
     t = np.arange(0, horizon_s + 1, 60.0)
     lat = np.full_like(t, latency_s)
-    return NetmgrRecord(t, np.zeros_like(t), lat, lat, np.zeros_like(t))
+    return NetmgrRecord(t, np.zeros_like(t), np.zeros_like(t), lat, lat, np.zeros_like(t))
 
 
 def test_late_checks_trigger_failover_and_errors():
@@ -88,6 +115,7 @@ def test_velocity_control_caps_removal(cap):
 @pytest.mark.parametrize("cls, bad", [
     (netmgr.NetmgrParams, dict(capacity_per_droplet_h=0.4)),
     (netmgr.NetmgrParams, dict(latency_normal_s=900.0)),
+    (netmgr.NetmgrParams, dict(issue_work_s=0.0)),
     (netmgr.NetmgrControls, dict(load_reduction_fraction=1.0)),
     (nlb.NlbParams, dict(load_fraction=1.2)),
     (nlb.NlbParams, dict(checker_headroom=0.9)),

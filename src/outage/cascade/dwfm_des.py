@@ -185,6 +185,8 @@ def simulate(
                 sum(len(q) for q in queue) + sum(len(s) for s in serving),
                 waits.mean(),
                 np.sum(waits > p.attempt_timeout_s),
+                workers * len(per_host) - sum(free),
+                c.throttle_establish_per_host_per_s * len(per_host) if c.throttled(now) else np.inf,
                 *counts,
             ))
     data = np.array(rows, dtype=float)
@@ -196,7 +198,10 @@ def simulate(
         queued=data[:, 2],
         queue_wait_s=data[:, 3],
         congested_hosts=data[:, 4],
-        established_per_s=rates(data[:, 5], t_s),
-        renewed_per_s=rates(data[:, 6], t_s),
-        timeouts_per_s=rates(data[:, 7], t_s),
+        established_per_s=rates(data[:, 7], t_s),
+        renewed_per_s=rates(data[:, 8], t_s),
+        timeouts_per_s=rates(data[:, 9], t_s),
+        workers=workers * len(per_host),
+        busy_workers=data[:, 5],
+        admission_limit_per_s=data[:, 6],
     )

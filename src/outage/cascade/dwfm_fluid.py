@@ -145,14 +145,27 @@ def restart_congested(p: DwfmParams, t: float, y: np.ndarray) -> np.ndarray:
     return y
 
 
-def observe(p: DwfmParams, y: np.ndarray) -> np.ndarray:
-    """Fleet totals recorded per sample: leased, queued, mean wait, congested hosts, counters."""
+def busy_workers(p: DwfmParams, y: np.ndarray) -> np.ndarray:
+    """Workers of each host doing an attempt: every queued attempt is in service while there
+    are free workers, else all workers are busy (the service rule of `rhs`)."""
+    _, q0, c0 = layout(p)
+    queued = y[q0:c0]
+    work_of = np.array([p.renew_work_s, p.renew_work_s, p.establish_work_s])[:, None]
+    per_worker = p.workers_per_host / np.maximum(queue_work_s(p, y), 1e-12)
+    return (queued * work_of * np.minimum(per_worker, 1.0 / work_of)).sum(axis=0)
+
+
+def observe(p: DwfmParams, c: DwfmControls, t: float, y: np.ndarray) -> np.ndarray:
+    """Fleet totals recorded per sample: leased, queued, mean wait, congested hosts, busy
+    workers, admission limit, counters."""
     k = p.check_interval_stages
     idle_rows, q0, c0 = layout(p)
     leased = y[:2 * k].sum() + y[q0 + OK].sum() + y[q0 + FAILING].sum()
     wait_s = queue_work_s(p, y) / p.workers_per_host
+    limit = c.throttle_establish_per_host_per_s * y.shape[1] if c.throttled(t) else np.inf
     return np.concatenate([
         [leased, y[q0:c0].sum(), wait_s.mean(), np.sum(wait_s > p.attempt_timeout_s)],
+        [busy_workers(p, y).sum(), limit],
         y[c0 + 1:].sum(axis=1),
     ])
 
@@ -164,7 +177,7 @@ def _integrate(p, c, per_host, horizon_s, dt_s, record_every_s, observe_row):
     jumps = [] if c.restart_at_s is None else [(c.restart_at_s, lambda t, y: restart_congested(p, t, y))]
     return integrate(
         lambda t, y: rhs(t, y, p, c), initial_state(p, per_host), horizon_s, dt_s, record_every_s,
-        observe=lambda t, y: observe_row(y), jumps=jumps,
+        observe=observe_row, jumps=jumps,
     )
 
 
@@ -183,7 +196,7 @@ def simulate(
     a thousand hosts: 100,000 droplets over 15 h take a few seconds (benchmarks/cascade_bench.py).
     """
     per_host = p.droplets_per_host() if droplets_per_host is None else np.asarray(droplets_per_host, float)
-    t_s, rows = _integrate(p, c, per_host, horizon_s, dt_s, record_every_s, lambda y: observe(p, y))
+    t_s, rows = _integrate(p, c, per_host, horizon_s, dt_s, record_every_s, lambda t, y: observe(p, c, t, y))
     return DwfmRecord(
         t_s=t_s,
         fleet_droplets=int(round(per_host.sum())),
@@ -191,9 +204,12 @@ def simulate(
         queued=rows[:, 1],
         queue_wait_s=rows[:, 2],
         congested_hosts=rows[:, 3],
-        established_per_s=rates(rows[:, 4], t_s),
-        renewed_per_s=rates(rows[:, 5], t_s),
-        timeouts_per_s=rates(rows[:, 6], t_s),
+        established_per_s=rates(rows[:, 6], t_s),
+        renewed_per_s=rates(rows[:, 7], t_s),
+        timeouts_per_s=rates(rows[:, 8], t_s),
+        workers=len(per_host) * p.workers_per_host,
+        busy_workers=rows[:, 4],
+        admission_limit_per_s=rows[:, 5],
     )
 
 
@@ -209,6 +225,6 @@ def final_leased_fraction(
     step_s = horizon_s / np.ceil(horizon_s / dt_s)
     _, rows = _integrate(
         p, c, per_host, horizon_s, step_s, horizon_s,
-        lambda y: (y[:2 * k].sum(axis=0) + y[q0 + OK] + y[q0 + FAILING]) / per_host,
+        lambda t, y: (y[:2 * k].sum(axis=0) + y[q0 + OK] + y[q0 + FAILING]) / per_host,
     )
     return rows[-1]

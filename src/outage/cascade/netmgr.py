@@ -1,18 +1,23 @@
 """Network Manager's backlog: propagations held back by the DWFM collapse drain slowly.
 
-Claim: a queue that normally runs at 62% of its capacity drains a backlog with only its spare
-38%, so the propagations held back while droplets had no lease keep its latency high for
-hours after the last lease returns, and cutting its normal load shortens that tail. The
-backlog's size and timing come from the DWFM record; nothing here knows the incident's times.
+Claim: network changes (launches, terminations) made while droplets had no lease wait twice:
+for their droplet's lease, then for DWFM to issue them, which it does only with the admission
+its lease work leaves over. So they reach Network Manager in a burst once re-leasing is nearly
+done, not as each lease returns; a queue that normally runs at 62% of its capacity drains that
+burst with only its spare 38%, which keeps its latency high for hours after the last lease
+returns, and cutting its normal load shortens that tail. Nothing here knows the incident's
+times: the burst's size and timing come from the DWFM record.
 
-    droplet without lease --accrues--> held propagations --its lease returns--> +
+    droplet without lease --accrues--> held --its lease returns--> ready
+    ready --DWFM: idle workers and throttle tokens left by lease work--> +
     leased droplets: launches and network changes (part deferred by operators) -> + --> [ queue ]
                                                           capacity mu, latency = backlog / mu
 
-Fluid state (fleet totals): held items H, queued items B, and a cumulative arrival count.
-With U unleased droplets and E leases established per second, H gains
-held_per_unleased_droplet_h * U / 3600 per second and releases H * E / U (a returning droplet
-carries the average held load).
+Fluid state (fleet totals): held items H, ready items R, queued items B, and a cumulative
+arrival count. With U unleased droplets and E leases established per second, H gains
+held_per_unleased_droplet_h * U / 3600 per second and passes H * E / U to R (a returning
+droplet carries the average held load). DWFM issues R at min(R / base_latency_s, idle
+workers / issue_work_s, throttle limit - E): lease work comes first.
 """
 
 from dataclasses import dataclass
@@ -27,10 +32,12 @@ from outage.cascade.solver import integrate
 class NetmgrParams:
     """Network Manager's load and capacity, per droplet so they scale with the fleet."""
 
-    # Assumption, calibrated: each droplet without a lease accrues 1.05 propagations per hour
+    # Assumption, calibrated: each droplet without a lease accrues 0.86 propagations per hour
     # that must wait for its lease (launches, terminations and changes during the event), which
     # puts the as-happened backlog's end at about 10:36 AM; AWS says only "significant".
-    held_per_unleased_droplet_h: float = 1.05
+    held_per_unleased_droplet_h: float = 0.86
+    # Assumption: issuing one held change costs a DWFM worker 5 s, as much as a lease renewal.
+    issue_work_s: float = 5.0
     # Assumption: normal launches and network changes, 0.5 per leased droplet per hour.
     changes_per_leased_droplet_h: float = 0.5
     # Assumption: capacity 0.8 propagations per droplet per hour, so normal load is 62.5%.
@@ -72,20 +79,35 @@ class NetmgrControls:
             raise ValueError("load_reduction_from_s must be None or >= 0")
 
 
-def rhs(t: float, y: np.ndarray, p: NetmgrParams, c: NetmgrControls, dwfm: DwfmRecord) -> np.ndarray:
-    """d/dt of [held, backlog, cumulative arrivals]. Pure; DWFM inputs are interpolated from
-    its record."""
-    held, backlog = y[0], y[1]
+def issue_capacity_per_s(p: NetmgrParams, dwfm: DwfmRecord) -> np.ndarray:
+    """Held changes DWFM can issue per second: what its idle workers can do, within the
+    operators' admission limit less the lease establishments that use it first."""
+    tokens_left = np.maximum(0.0, dwfm.admission_limit_per_s - dwfm.established_per_s)
+    return np.minimum(dwfm.idle_workers / p.issue_work_s, tokens_left)
+
+
+def rhs(
+    t: float, y: np.ndarray, p: NetmgrParams, c: NetmgrControls, dwfm: DwfmRecord, issue_per_s: np.ndarray
+) -> np.ndarray:
+    """d/dt of [held, ready, backlog, cumulative arrivals]. Pure; DWFM inputs are interpolated
+    from its record, `issue_per_s` from `issue_capacity_per_s`."""
+    held, ready, backlog = y[0], y[1], y[2]
     leased = np.interp(t, dwfm.t_s, dwfm.leased)
     unleased = dwfm.fleet_droplets - leased
     returning = np.interp(t, dwfm.t_s, dwfm.established_per_s)
-    release = held * returning / unleased if unleased > 1e-9 else held / p.base_latency_s
+    released = held * min(1.0, returning / unleased) if unleased > 1e-9 else held / p.base_latency_s
+    issued = min(ready / p.base_latency_s, np.interp(t, dwfm.t_s, issue_per_s))
     reduced = c.load_reduction_from_s is not None and t >= c.load_reduction_from_s
     changes = leased * p.changes_per_leased_droplet_h / 3600 * (1 - c.load_reduction_fraction * reduced)
     capacity = dwfm.fleet_droplets * p.capacity_per_droplet_h / 3600
     served = capacity * min(1.0, backlog / (capacity * p.base_latency_s))
-    arrivals = release + changes
-    return np.array([p.held_per_unleased_droplet_h * unleased / 3600 - release, arrivals - served, arrivals])
+    arrivals = issued + changes
+    return np.array([
+        p.held_per_unleased_droplet_h * unleased / 3600 - released,
+        released - issued,
+        arrivals - served,
+        arrivals,
+    ])
 
 
 def simulate(p: NetmgrParams, c: NetmgrControls, dwfm: DwfmRecord, dt_s: float = 20.0) -> NetmgrRecord:
@@ -94,14 +116,16 @@ def simulate(p: NetmgrParams, c: NetmgrControls, dwfm: DwfmRecord, dt_s: float =
     record_every_s = float(dwfm.t_s[1] - dwfm.t_s[0])
     capacity = dwfm.fleet_droplets * p.capacity_per_droplet_h / 3600
     normal = dwfm.leased[0] * p.changes_per_leased_droplet_h / 3600
-    y0 = np.array([0.0, normal * p.base_latency_s, 0.0])
+    y0 = np.array([0.0, 0.0, normal * p.base_latency_s, 0.0])
+    issue_per_s = issue_capacity_per_s(p, dwfm)
     t_s, rows = integrate(
-        lambda t, y: rhs(t, y, p, c, dwfm), y0, float(dwfm.t_s[-1]), min(dt_s, record_every_s), record_every_s
+        lambda t, y: rhs(t, y, p, c, dwfm, issue_per_s), y0, float(dwfm.t_s[-1]), min(dt_s, record_every_s), record_every_s
     )
     return NetmgrRecord(
         t_s=t_s,
         held=rows[:, 0],
-        backlog=rows[:, 1],
-        latency_s=rows[:, 1] / capacity,
-        arrivals_per_s=rates(rows[:, 2], t_s),
+        ready=rows[:, 1],
+        backlog=rows[:, 2],
+        latency_s=rows[:, 2] / capacity,
+        arrivals_per_s=rates(rows[:, 3], t_s),
     )

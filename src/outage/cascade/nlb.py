@@ -34,9 +34,10 @@ class NlbParams:
     new_targets_per_h: float = 0.3
     # Assumption: a check of an unpropagated target fails half the time ("sometimes").
     unpropagated_fail_prob: float = 0.5
-    # Assumption: each change of a target's check result (leave or re-enter DNS, confirming
-    # re-checks) costs as much checker work as 25 routine checks.
-    flap_cost_checks: float = 25.0
+    # Assumption: each change of a target's check result costs as much checker work as 50
+    # routine checks: the target leaves or re-enters DNS on every NLB node of its zone, and
+    # confirming re-checks follow.
+    flap_cost_checks: float = 50.0
     # Assumption: the checker has 50% headroom over its routine load.
     checker_headroom: float = 1.5
     # Assumption: targets are checked every 30 s (NLB's default health-check interval).

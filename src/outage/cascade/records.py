@@ -22,6 +22,9 @@ class DwfmRecord:
     established_per_s: np.ndarray  # leases established per second
     renewed_per_s: np.ndarray  # leases renewed per second
     timeouts_per_s: np.ndarray  # attempts that timed out (and were re-queued) per second
+    workers: int  # DWFM workers, fleet total
+    busy_workers: np.ndarray  # workers doing an attempt
+    admission_limit_per_s: np.ndarray  # operators' cap on admitted work per second (inf: none)
 
     @property
     def leased_fraction(self) -> np.ndarray:
@@ -32,6 +35,10 @@ class DwfmRecord:
         """Lease attempts that completed in time, per second."""
         return self.established_per_s + self.renewed_per_s
 
+    @property
+    def idle_workers(self) -> np.ndarray:
+        return self.workers - self.busy_workers
+
 
 @dataclass(frozen=True)
 class NetmgrRecord:
@@ -39,6 +46,7 @@ class NetmgrRecord:
 
     t_s: np.ndarray
     held: np.ndarray  # propagations held back on droplets without a lease
+    ready: np.ndarray  # held propagations whose droplet has a lease again, waiting for DWFM
     backlog: np.ndarray  # propagations queued at Network Manager
     latency_s: np.ndarray  # wait a propagation queued now would see
     arrivals_per_s: np.ndarray  # propagations reaching Network Manager per second
