@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from outage.cascade import clock, netmgr, scenarios
-from outage.cascade.dwfm_params import DwfmControls
+from outage.cascade.dwfm_params import DwfmControls, DwfmParams
 from outage.cascade.netmgr import NetmgrControls
 from outage.cascade.nlb import NlbControls
 
@@ -119,3 +119,14 @@ def test_full_fleet_as_happened_lands_near_the_reported_times():
     for name, hhmm in targets.items():
         assert abs(r.milestones[name] - clock.at(hhmm)) <= 10 * 60, name
     assert abs(r.milestones["nlb_errors_start"] - clock.at("05:30")) <= 20 * 60
+
+
+def test_run_all_shares_one_dwfm_record_per_set_of_controls():
+    one_host = scenarios.with_fleet(DwfmParams(), 1000)
+    results = scenarios.run_all(["as-happened", "failover-kept", "no-intervention"], one_host)
+    assert results["as-happened"].dwfm is results["failover-kept"].dwfm
+    assert results["as-happened"].dwfm is not results["no-intervention"].dwfm
+    alone = scenarios.run("failover-kept", one_host)
+    assert results["failover-kept"].milestones == alone.milestones
+    with pytest.raises(ValueError, match="unknown scenario"):
+        scenarios.run_all(["nope"])

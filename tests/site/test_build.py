@@ -51,6 +51,21 @@ def test_notebook_pages_carry_no_inlined_css_or_scripts(built_site):
         assert "mermaid" not in notebook_part.lower(), page
 
 
+def test_notebook_code_keeps_its_text_and_colours_without_uncoloured_spans(built_site):
+    """Spans of names and whitespace are dropped (the stylesheet does not colour them); the
+    code's text, and every span that carries a colour, stay."""
+    html = (built_site.site_dir / "notebooks" / "cascade" / "index.html").read_text(encoding="utf-8")
+    blocks = re.findall(r'<div class="highlight-ipynb[^"]*"><pre[^>]*>(.*?)</pre>', html, flags=re.S)
+    assert blocks
+    text = "".join(re.sub(r"<[^>]+>", "", block) for block in blocks)
+    assert "results = scenarios.run_all()" in text
+    classes = {c for block in blocks for c in re.findall(r'<span class="([^"]*)">', block)}
+    assert not classes & {"n", "w"} and "<span></span>" not in html
+    stylesheet = (ROOT / "docs" / "stylesheets" / "notebook.css").read_text(encoding="utf-8")
+    styled = set(re.findall(r"\.highlight-ipynb \.([a-z0-9]+)", stylesheet))
+    assert {"k", "s2", "mi", "p", "o"} <= classes <= styled, classes - styled
+
+
 def test_no_page_loads_anything_from_another_host(built_site):
     for page in built_site.site_dir.rglob("*.html"):
         assert remote_fetches(page.read_text(encoding="utf-8")) == [], page

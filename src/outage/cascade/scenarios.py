@@ -126,6 +126,26 @@ def run(
     return CascadeResult(name, dwfm, nm, lb, found)
 
 
+def run_all(
+    names: list[str] | None = None,
+    dwfm_params: DwfmParams = DwfmParams(),
+    horizon_s: float = clock.HORIZON_S,
+) -> dict[str, CascadeResult]:
+    """Fluid runs of the scenarios `names` (default: all), each DWFM record computed once and
+    shared by the scenarios with the same DWFM controls. Cost: one DWFM run per distinct
+    set of DWFM controls (5 for all 8 scenarios)."""
+    records: dict[DwfmControls, DwfmRecord] = {}
+    results = {}
+    for name in SCENARIOS if names is None else names:
+        if name not in SCENARIOS:
+            raise ValueError(f"unknown scenario {name!r}; choose from {', '.join(SCENARIOS)}")
+        controls = SCENARIOS[name].dwfm
+        if controls not in records:
+            records[controls] = dwfm_fluid.simulate(dwfm_params, controls, horizon_s)
+        results[name] = run(name, dwfm_params, horizon_s=horizon_s, dwfm=records[controls])
+    return results
+
+
 def with_fleet(p: DwfmParams, fleet_droplets: int) -> DwfmParams:
     """The same hosts' sizing at another fleet size, keeping droplets per host: hosts scale
     with the fleet (Assumption: AWS adds DWFM hosts as the fleet grows)."""

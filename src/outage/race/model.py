@@ -246,22 +246,27 @@ def actions(p: Params, s: State) -> list[Action]:
     out: list[Action] = []
     if s.newest < p.plans:
         out.append(_publish(s.newest + 1))
-    for i, e in enumerate(s.enactors):
-        if e.phase == IDLE:
-            # The one-time check: only a plan newer than the one this Enactor applied last.
-            # Assumption: "the plan applied last" is the Enactor's own memory (Enactors do
-            # not talk to each other, talk DAT453).
-            if s.newest > e.plan:
-                out.append(_take(i, s.newest))
-        elif e.phase == WRITING:
-            if p.lock and not e.locked:
-                if s.endpoints[e.at].holder == 0:
-                    out.append(_lock(i, e.at))
-            elif write_outcome(p, s, i) != BLOCKED:
-                out.append(_write(i, e.at, e.plan))
-        else:
-            out.append(_cleanup(i, e.plan))
+    for i in range(len(s.enactors)):
+        a = enactor_action(p, s, i)
+        if a is not None:
+            out.append(a)
     return out
+
+
+def enactor_action(p: Params, s: State, i: int) -> Action | None:
+    """The one action Enactor ``i`` can take in ``s``, or None (idle with nothing newer, or
+    waiting for a lock or behind a blocked write)."""
+    e = s.enactors[i]
+    if e.phase == IDLE:
+        # The one-time check: only a plan newer than the one this Enactor applied last.
+        # Assumption: "the plan applied last" is the Enactor's own memory (Enactors do
+        # not talk to each other, talk DAT453).
+        return _take(i, s.newest) if s.newest > e.plan else None
+    if e.phase == WRITING:
+        if p.lock and not e.locked:
+            return _lock(i, e.at) if s.endpoints[e.at].holder == 0 else None
+        return _write(i, e.at, e.plan) if write_outcome(p, s, i) != BLOCKED else None
+    return _cleanup(i, e.plan)
 
 
 def doomed_plans(p: Params, s: State, plan: int) -> int:

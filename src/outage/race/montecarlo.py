@@ -6,8 +6,9 @@ that run's clean-up. How often that happens per day depends on how heavy the tai
 lock back-off is and on how fast the Planner publishes.
 
 The simulation does not re-implement the mechanism: it drives the checked model's own
-``actions`` and ``step`` (``outage.race.model``, with the per-endpoint lock of talk DAT453)
-and only decides *when* each actor takes its next step:
+``enactor_action`` (one Enactor's part of ``actions``) and ``step`` (``outage.race.model``,
+with the per-endpoint lock of talk DAT453) and only decides *when* each actor takes its next
+step:
 
     Planner:  publish ── Exp(cadence_s) ── publish ── ...
     Enactor:  notices a new plan within U(0, poll_s) ─ take ─┬─ lock free? ─ lock ─ Exp(write_s) ─ write ─┐
@@ -33,7 +34,7 @@ from outage.race.model import (
     Publish,
     Take,
     Write,
-    actions,
+    enactor_action,
     init_states,
     record_never_empty,
     step,
@@ -125,10 +126,9 @@ def simulate_day(sp: SimParams, rng: np.random.Generator, seed: int = 0) -> DayR
                 at(t + sp.poll_s * next(u), i)
             waiting.clear()
             continue
-        mine = [a for a in actions(p, s) if not isinstance(a, Publish) and a.enactor == who]
-        e = s.enactors[who]
-        if not mine:
-            if e.phase == IDLE:
+        a = enactor_action(p, s, who)
+        if a is None:
+            if s.enactors[who].phase == IDLE:
                 waiting.add(who)  # nothing newer than its last plan: wait for the Planner
             else:
                 # Lock held by another Enactor (or the transaction is rejected): back off.
@@ -136,14 +136,14 @@ def simulate_day(sp: SimParams, rng: np.random.Generator, seed: int = 0) -> DayR
                 longest = max(longest, pause)
                 at(t + pause, who)
             continue
-        a = mine[0]
         s2 = step(p, s, a)
         steps += 1
         if isinstance(a, Write):
             max_lag = max(max_lag, s.newest - a.plan)
             stale += s2.endpoints[a.endpoint].active < s.endpoints[a.endpoint].active
         s = s2
-        if not record_never_empty(s):
+        # Only a clean-up deletes records (an applied write rebuilds its tree).
+        if isinstance(a, CleanUp) and not record_never_empty(s):
             return DayResult(seed, t, s.newest, stale, max_lag, longest, steps)
         if isinstance(a, Lock):
             # The lock is held while the transaction runs; its duration varies, and that

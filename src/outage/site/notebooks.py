@@ -165,11 +165,13 @@ def execute_all(selected: list[Pair], jobs: int) -> None:
     """Execute notebooks, `jobs` at a time; stop at the first failure and report it.
 
     Notebooks are independent (each reads the package and `data/`, writes only its own files),
-    so they can run side by side; each kernel is its own process.
+    so they can run side by side; each kernel is its own process. The largest sources start
+    first: they are the ones that compute most, and starting the longest jobs first keeps one
+    of them from running alone at the end.
     """
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         running = {}
-        for pair in selected:
+        for pair in sorted(selected, key=lambda pair: pair.source.stat().st_size, reverse=True):
             print(f"executing {pair.source.relative_to(ROOT)}", flush=True)
             running[pool.submit(execute, pair)] = pair
         for future in as_completed(running):
