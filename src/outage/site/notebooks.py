@@ -36,6 +36,7 @@ NOTEBOOK_DIR = ROOT / "notebooks"
 FIGURE_DIR = ROOT / "snippets" / "figures"
 FIGURE_TAG = "figure:"
 CELL_TIMEOUT_S = 600
+SITE_BUILD_ENV = "OUTAGE_SITE_BUILD"
 
 
 class NotebookError(Exception):
@@ -142,7 +143,9 @@ def execute(pair: Pair, figure_dir: Path = FIGURE_DIR) -> None:
         resources={"metadata": {"path": str(pair.source.parent)}},
     )
     try:
-        client.execute()
+        # Cells that measure the machine they run on (the live lab) skip themselves when they
+        # see this, so that the published outputs are the same on every build.
+        client.execute(env={**os.environ, SITE_BUILD_ENV: "1"})
     except CellExecutionError as error:
         index = next(
             (i for i, cell in enumerate(notebook.cells)
