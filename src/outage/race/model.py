@@ -285,6 +285,7 @@ def step(p: Params, s: State, a: Action) -> State:
     i = a.enactor
     enactors = list(s.enactors)
     endpoints = s.endpoints
+    deleted = s.deleted
     if isinstance(a, Take):
         token = 0
         if FENCING_TOKEN in p.fixes:
@@ -295,7 +296,8 @@ def step(p: Params, s: State, a: Action) -> State:
     elif isinstance(a, Lock):
         e = s.enactors[i]
         enactors[i] = Enactor(WRITING, e.plan, e.at, 1, e.token)
-        endpoints = _replace_at(endpoints, a.endpoint, s.endpoints[a.endpoint]._replace(holder=i + 1))
+        ep = s.endpoints[a.endpoint]
+        endpoints = _replace_at(endpoints, a.endpoint, Endpoint(ep.active, ep.live, i + 1, ep.fence))
     elif isinstance(a, Write):
         e = s.enactors[i]
         ep = s.endpoints[e.at]
@@ -304,18 +306,18 @@ def step(p: Params, s: State, a: Action) -> State:
             # clean-up already deleted the plan from the store.
             ep = Endpoint(e.plan, True, 0, e.token)
         else:
-            ep = ep._replace(holder=0)
+            ep = Endpoint(ep.active, ep.live, 0, ep.fence)
         endpoints = _replace_at(endpoints, e.at, ep)
         nxt = e.at + 1
         enactors[i] = (Enactor(WRITING, e.plan, nxt, 0, e.token) if nxt < p.endpoints
                        else Enactor(CLEANING, e.plan, 0, 0, 0))
     else:
         doomed = doomed_plans(p, s, a.plan)
-        endpoints = tuple(ep._replace(live=False) if doomed >> ep.active & 1 else ep
-                          for ep in s.endpoints)
+        endpoints = tuple(Endpoint(ep.active, False, ep.holder, ep.fence) if doomed >> ep.active & 1
+                          else ep for ep in s.endpoints)
         enactors[i] = Enactor(IDLE, a.plan, 0, 0, 0)
-        s = s._replace(deleted=s.deleted | doomed)
-    out = State(s.newest, tuple(enactors), endpoints, s.deleted)
+        deleted |= doomed
+    out = State(s.newest, tuple(enactors), endpoints, deleted)
     return _renumber_tokens(out) if FENCING_TOKEN in p.fixes else out
 
 
@@ -332,8 +334,8 @@ def _renumber_tokens(s: State) -> State:
     if all(rank[t] == t for t in used):
         return s
     return State(s.newest,
-                 tuple(e._replace(token=rank[e.token]) for e in s.enactors),
-                 tuple(ep._replace(fence=rank[ep.fence]) for ep in s.endpoints),
+                 tuple(Enactor(e.phase, e.plan, e.at, e.locked, rank[e.token]) for e in s.enactors),
+                 tuple(Endpoint(ep.active, ep.live, ep.holder, rank[ep.fence]) for ep in s.endpoints),
                  s.deleted)
 
 
@@ -346,8 +348,8 @@ def representative(p: Params, s: State) -> State:
         return State(s.newest, tuple(sorted(s.enactors)), s.endpoints, s.deleted)
     order = sorted(range(p.enactors), key=s.enactors.__getitem__)
     new_id = {old: new for new, old in enumerate(order)}
-    endpoints = tuple(ep._replace(holder=new_id[ep.holder - 1] + 1) if ep.holder else ep
-                      for ep in s.endpoints)
+    endpoints = tuple(Endpoint(ep.active, ep.live, new_id[ep.holder - 1] + 1, ep.fence) if ep.holder
+                      else ep for ep in s.endpoints)
     return State(s.newest, tuple(s.enactors[i] for i in order), endpoints, s.deleted)
 
 
