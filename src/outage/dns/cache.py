@@ -163,11 +163,12 @@ class NameCache:
         A fresh entry is served with its remaining TTL. During a serve-stale failure-recheck
         window (set by `store` after a failed refresh) the last good address is served.
         """
-        if is_fresh(self.entry, now_s):
-            entry = self.entry
+        entry = self.entry
+        # is_fresh and remaining_ttl_s, inlined: this is the simulations' innermost call.
+        if entry is not None and now_s < entry.fetched_at_s + entry.ttl_s:
             if entry.kind is Kind.SERVFAIL:
                 return Response(Kind.SERVFAIL)
-            return Response(entry.kind, remaining_ttl_s(entry, now_s))
+            return Response(entry.kind, entry.fetched_at_s + entry.ttl_s - now_s)
         if now_s < self._recheck_until_s and self._stale_usable(now_s):
             return Response(Kind.ADDRESS, self.policy.stale_answer_ttl_s)
         return None

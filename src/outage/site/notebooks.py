@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,14 +176,21 @@ def execute_all(selected: list[Pair], jobs: int) -> None:
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         running = {}
         for pair in sorted(selected, key=lambda pair: pair.source.stat().st_size, reverse=True):
-            print(f"executing {pair.source.relative_to(ROOT)}", flush=True)
-            running[pool.submit(execute, pair)] = pair
+            running[pool.submit(_execute_and_report, pair)] = pair
         for future in as_completed(running):
             error = future.exception()
             if error is not None:
                 for other in running:
                     other.cancel()
                 raise error
+
+
+def _execute_and_report(pair: Pair) -> None:
+    name = pair.source.relative_to(ROOT)
+    print(f"executing {name}", flush=True)
+    start = time.perf_counter()
+    execute(pair)
+    print(f"executed {name} in {time.perf_counter() - start:.0f} s", flush=True)
 
 
 def drift(pair: Pair, figure_dir: Path = FIGURE_DIR) -> list[str]:
