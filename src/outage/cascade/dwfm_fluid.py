@@ -25,6 +25,8 @@ wait delayed by one sojourn; Assumption: a first-order lag with time constant S 
 stands in for that delay (exact while the wait grows or shrinks linearly).
 """
 
+import functools
+
 import numpy as np
 
 from outage.cascade.dwfm_params import DwfmControls, DwfmParams
@@ -61,14 +63,21 @@ def rhs(t: float, y: np.ndarray, p: DwfmParams, c: DwfmControls) -> np.ndarray:
     """dy/dt of the state matrix y (rows as in `layout`, one column per host). Pure.
 
     Written as whole-matrix operations (about 40 numpy calls whatever the number of hosts),
-    because the call count, not the arithmetic, dominates the cost at fleet scale.
+    because the call count, not the arithmetic, dominates the cost at fleet scale; for the
+    same reason the common case, DynamoDB up at every host, skips the terms that vanish.
     """
     k = p.check_interval_stages
     idle_rows, q0, c0 = layout(p)
     idle = y[:idle_rows].reshape(3, k, -1)
     queued = y[q0:c0]
-    up = (t >= np.asarray(c.dynamodb_restored_s)).astype(float)
-    down = 1.0 - up
+    restored = c.dynamodb_restored_s
+    # up: 1 where DynamoDB answers. A scalar when every host shares one restore time.
+    if isinstance(restored, np.ndarray):
+        up = (t >= restored).astype(float)
+        all_up = bool(up.all())
+    else:
+        up = float(t >= restored)
+        all_up = up == 1.0
     dy = np.zeros_like(y)
     d_idle = dy[:idle_rows].reshape(3, k, -1)
     d_queued = dy[q0:c0]
@@ -79,13 +88,13 @@ def rhs(t: float, y: np.ndarray, p: DwfmParams, c: DwfmControls) -> np.ndarray:
     d_idle[:, 1:] += flow[:, :-1]
     fire = flow[:, -1]
 
-    work_of = np.array([p.renew_work_s, p.renew_work_s, p.establish_work_s])[:, None]
+    work_of = work_per_class(p)
     work = (work_of * queued).sum(axis=0)
     wait_s = work / p.workers_per_host
     # A new attempt waits for the work ahead of it; the attempts in service are on average
     # half done, so the wait is W / K less half a mean attempt (none while workers are free).
     count = queued.sum(axis=0)
-    join_wait_s = wait_s * np.clip(1.0 - p.workers_per_host / np.maximum(2.0 * count, 1e-12), 0.0, 1.0)
+    join_wait_s = wait_s * np.maximum(1.0 - p.workers_per_host / np.maximum(2.0 * count, 1e-12), 0.0)
     # Establishment admission: the queue-size rule (remediation) and the operators' throttle.
     demand = fire[UNLEASED]
     admitted = demand
@@ -95,26 +104,26 @@ def rhs(t: float, y: np.ndarray, p: DwfmParams, c: DwfmControls) -> np.ndarray:
         admitted = np.minimum(admitted, c.throttle_establish_per_host_per_s)
     # Checks of leased droplets always queue when DynamoDB is up; when it is down the check
     # fails fast, costs nothing, and a held lease starts failing.
-    d_queued[OK] += up * fire[OK]
-    d_queued[FAILING] += up * fire[FAILING]
+    d_queued[OK:UNLEASED] += up * fire[OK:UNLEASED]
     d_queued[UNLEASED] += up * admitted
-    d_idle[FAILING, 0] += down * (fire[OK] + fire[FAILING])
     d_idle[UNLEASED, 0] += demand - up * admitted
 
     # FIFO service: classes share the workers in proportion to their queued counts.
     per_worker = p.workers_per_host / np.maximum(work, 1e-12)
     served = queued * np.minimum(per_worker, 1.0 / work_of)
     seen_s = y[c0]
-    in_time = up * (seen_s + work_of <= p.attempt_timeout_s)
-    done = served * in_time  # success: lease (re)granted, droplet idle until its next check
-    late = served * up - done  # timed out: work wasted, queued again, a held lease now failing
-    failed = served * down  # DynamoDB down: fails, droplet waits for its next check
+    in_time = seen_s + work_of <= p.attempt_timeout_s
+    done = served * (in_time if all_up else up * in_time)  # success: lease (re)granted
+    late = (served if all_up else served * up) - done  # timed out: work wasted, queued again
     d_queued -= served
     d_queued[FAILING] += late[OK] + late[FAILING]
     d_queued[UNLEASED] += late[UNLEASED]
     d_idle[OK, 0] += done.sum(axis=0)
-    d_idle[FAILING, 0] += failed[OK] + failed[FAILING]
-    d_idle[UNLEASED, 0] += failed[UNLEASED]
+    if not all_up:
+        down = 1.0 - up
+        failed = served * down  # DynamoDB down: fails, droplet waits for its next check
+        d_idle[FAILING, 0] += down * (fire[OK] + fire[FAILING]) + failed[OK] + failed[FAILING]
+        d_idle[UNLEASED, 0] += failed[UNLEASED]
     mean_work_s = np.where(count > 0, work / np.maximum(count, 1e-12), p.renew_work_s)
     dy[c0] = (join_wait_s - seen_s) / (seen_s + mean_work_s)
     dy[c0 + 1] = done[UNLEASED]
@@ -129,6 +138,14 @@ def rhs(t: float, y: np.ndarray, p: DwfmParams, c: DwfmControls) -> np.ndarray:
     d_queued[FAILING] -= lapse_queued
     d_queued[UNLEASED] += lapse_queued
     return dy
+
+
+@functools.cache
+def work_per_class(p: DwfmParams) -> np.ndarray:
+    """Work of one attempt of each lease class, as a column (built once per parameter set)."""
+    work = np.array([p.renew_work_s, p.renew_work_s, p.establish_work_s])[:, None]
+    work.flags.writeable = False
+    return work
 
 
 def restart_congested(p: DwfmParams, t: float, y: np.ndarray) -> np.ndarray:
@@ -150,7 +167,7 @@ def busy_workers(p: DwfmParams, y: np.ndarray) -> np.ndarray:
     are free workers, else all workers are busy (the service rule of `rhs`)."""
     _, q0, c0 = layout(p)
     queued = y[q0:c0]
-    work_of = np.array([p.renew_work_s, p.renew_work_s, p.establish_work_s])[:, None]
+    work_of = work_per_class(p)
     per_worker = p.workers_per_host / np.maximum(queue_work_s(p, y), 1e-12)
     return (queued * work_of * np.minimum(per_worker, 1.0 / work_of)).sum(axis=0)
 
