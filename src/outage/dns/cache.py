@@ -19,9 +19,9 @@ Rules, each a small pure function or one method of `NameCache`:
 Times are seconds on one simulation clock; TTLs are seconds.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import Enum
-from typing import Optional
+from typing import NamedTuple, Optional
 
 
 class Kind(str, Enum):
@@ -36,23 +36,19 @@ class Kind(str, Enum):
 FAILURES = (Kind.TIMEOUT, Kind.SERVFAIL)
 
 
-@dataclass(frozen=True)
-class Response:
-    """One answer as seen by the layer below: its kind and the TTL it carries (s).
+class Response(NamedTuple):
+    """One answer as seen by the layer below: its kind and the TTL it carries (s, >= 0).
 
-    For EMPTY the TTL is the negative TTL derived from the SOA; for failures it is 0.
+    For EMPTY the TTL is the negative TTL derived from the SOA; for failures it is 0. A tuple,
+    not a validated dataclass: the simulations make millions of these, and every TTL in them
+    comes from a validated parameter or a remaining lifetime, never from outside.
     """
 
     kind: Kind
     ttl_s: float = 0.0
 
-    def __post_init__(self) -> None:
-        if self.ttl_s < 0:
-            raise ValueError(f"ttl_s must be >= 0, got {self.ttl_s}")
 
-
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """A cached response: fresh on [fetched_at_s, fetched_at_s + ttl_s)."""
 
     kind: Kind
@@ -182,7 +178,7 @@ class NameCache:
         if response.kind is Kind.EMPTY and self.policy.last_known_good and self.last_good:
             # Never replace a working address with an empty one: re-arm the old address
             # for its own TTL, so the cache keeps checking the authority at the normal pace.
-            self.last_good = replace(self.last_good, fetched_at_s=now_s)
+            self.last_good = self.last_good._replace(fetched_at_s=now_s)
             self.entry = self.last_good
             return Response(Kind.ADDRESS, self.entry.ttl_s)
         ttl_s = ttl_to_store_s(response, self.policy)
@@ -220,7 +216,7 @@ class NameCache:
             return
         if not 0 <= age_s <= self.entry.ttl_s:
             raise ValueError(f"age_s must be in [0, {self.entry.ttl_s}], got {age_s}")
-        self.entry = replace(self.entry, fetched_at_s=now_s - age_s)
+        self.entry = self.entry._replace(fetched_at_s=now_s - age_s)
         if self.entry.kind is Kind.ADDRESS and self.policy.last_known_good:
             self.last_good = self.entry
 
