@@ -16,6 +16,7 @@ import functools
 import http.server
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,6 +31,7 @@ from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 KB = 1000
 MB = 1000 * 1000
 OUTPUT = ROOT / "snippets" / "benchmarks" / "site.md"
+JUPYTER_CACHE = ROOT / ".cache" / "mkdocs-jupyter"  # mkdocs.yml: plugins.mkdocs-jupyter.cache_dir
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 
 
@@ -88,6 +90,8 @@ def main() -> int:
     args = parser.parse_args()
 
     rows: list[tuple[str, str, str]] = []
+    # Cold means nothing cached: mkdocs-jupyter's page cache would spare the conversions.
+    shutil.rmtree(JUPYTER_CACHE, ignore_errors=True)
     execute_s = timed([sys.executable, "-m", "outage.site.notebooks", "execute"])
     with tempfile.TemporaryDirectory() as tmp:
         site_dir = Path(tmp) / "site"

@@ -70,7 +70,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 import outage.site.renderer  # noqa: F401  (figures as data plus site-ready HTML)
-from outage.cascade import clock, dwfm_des, dwfm_fluid, milestones, nlb, phase, scenarios
+from outage.cascade import clock, dwfm_des, dwfm_fluid, milestones, netmgr, nlb, phase, scenarios
 from outage.cascade.assumptions import load_assumptions
 from outage.cascade.dwfm_params import DwfmParams
 
@@ -381,3 +381,19 @@ first_overloaded = diagram.droplets_per_host[(diagram.region == phase.OVERLOADED
 print(f"derived {edge:.0f} droplets per host; the sweep's first overloaded row {first_overloaded:.0f}")
 assert edge == 32 * (300 + 120 - 5) / 5
 assert first_overloaded - 100 <= edge <= first_overloaded
+
+# %% [markdown]
+# **5.** Network Manager's burst waits for DWFM's lease work because the held changes share the 4:14 AM throttle with lease establishments. Suppose the throttle had admitted held changes without limit, so that only idle DWFM workers held them back. When would propagation latency have become elevated, and would the backlog have cleared sooner?
+
+# %%
+unthrottled = replace(happened.dwfm, admission_limit_per_s=np.full_like(happened.dwfm.t_s, np.inf))
+params = netmgr.NetmgrParams()
+early = netmgr.simulate(params, scenarios.SCENARIOS["as-happened"].netmgr, unthrottled)
+found = milestones.netmgr_milestones(early, params.latency_elevated_s, params.latency_normal_s)
+print(f"latency elevated {clock.pdt(found['propagation_latency_elevated'])} "
+      f"(as happened {clock.pdt(happened.milestones['propagation_latency_elevated'])}); backlog cleared "
+      f"{clock.pdt(found['network_backlog_cleared'])} (as happened {clock.pdt(happened.milestones['network_backlog_cleared'])})")
+assert found["propagation_latency_elevated"] < clock.at("05:00") < happened.milestones["propagation_latency_elevated"]
+# Earlier, and sooner: Network Manager starts on the backlog while leases are still returning.
+assert found["network_backlog_cleared"] < happened.milestones["network_backlog_cleared"] - 30 * 60
+print(f"peak latency {early.latency_s.max() / 60:.0f} min (as happened {happened.netmgr.latency_s.max() / 60:.0f} min)")

@@ -15,6 +15,11 @@ P = DwfmParams(fleet_droplets=1000, dwfm_hosts=1)
 NEVER_BACK = DwfmControls(dynamodb_restored_s=10 * 3600.0)
 
 
+def rhs(t: float, y: np.ndarray, c: DwfmControls) -> np.ndarray:
+    """The fluid right-hand side for the one host of P under controls `c`."""
+    return dwfm_fluid.rhs(t, y, P, dwfm_fluid.Columns.of([c], 1))
+
+
 def state_with_queue(p: DwfmParams, establishing: float, seen_wait_s: float) -> np.ndarray:
     """One host: all droplets unleased, `establishing` of them queued, wait seen as given."""
     k = p.check_interval_stages
@@ -49,7 +54,7 @@ def test_des_leases_lapse_at_the_same_rate():
 
 def test_rhs_conserves_droplets():
     y = state_with_queue(P, 400.0, 30.0)
-    dy = dwfm_fluid.rhs(clock.DYNAMODB_DNS_RESTORED_S + 1, y, P, DwfmControls())
+    dy = rhs(clock.DYNAMODB_DNS_RESTORED_S + 1, y, DwfmControls())
     assert abs(droplets(P, dy)[0]) < 1e-9
 
 
@@ -62,7 +67,7 @@ def test_wait_grows_with_work_in_flight():
 def test_attempts_past_the_timeout_are_requeued_not_completed(seen_wait_s, succeeds):
     _, q0, c0 = layout(P)
     y = state_with_queue(P, 500.0, seen_wait_s)
-    dy = dwfm_fluid.rhs(clock.DYNAMODB_DNS_RESTORED_S + 1, y, P, DwfmControls())
+    dy = rhs(clock.DYNAMODB_DNS_RESTORED_S + 1, y, DwfmControls())
     established, timed_out = dy[c0 + 1][0], dy[c0 + 3][0]
     if succeeds:
         assert established > 0 and timed_out == 0
@@ -97,8 +102,8 @@ def test_throttle_caps_admissions():
     _, q0, _ = layout(P)
     y[UNLEASED * k:(UNLEASED + 1) * k] = 1000.0 / k
     t = clock.DWFM_THROTTLE_AND_RESTART_S + 1
-    free = dwfm_fluid.rhs(t, y, P, DwfmControls())[q0 + UNLEASED][0]
-    throttled = dwfm_fluid.rhs(t, y, P, DwfmControls(throttle_from_s=0.0))[q0 + UNLEASED][0]
+    free = rhs(t, y, DwfmControls())[q0 + UNLEASED][0]
+    throttled = rhs(t, y, DwfmControls(throttle_from_s=0.0))[q0 + UNLEASED][0]
     assert free > throttled == pytest.approx(DwfmControls().throttle_establish_per_host_per_s)
 
 
@@ -108,7 +113,7 @@ def test_queue_admission_stops_admitting_at_its_limit():
     c = DwfmControls(queue_admission=True)
     full = int(c.queue_admission_wait_s * P.workers_per_host / P.establish_work_s)
     y = state_with_queue(P, float(full), 0.0)
-    assert dwfm_fluid.rhs(clock.DYNAMODB_DNS_RESTORED_S + 1, y, P, c)[q0 + UNLEASED][0] <= 0
+    assert rhs(clock.DYNAMODB_DNS_RESTORED_S + 1, y, c)[q0 + UNLEASED][0] <= 0
 
 
 @pytest.mark.parametrize("bad", [
@@ -158,3 +163,23 @@ def test_des_is_a_pure_function_of_its_seed():
 def test_fluid_rejects_an_unstable_step():
     with pytest.raises(ValueError, match="dt_s"):
         dwfm_fluid.simulate(P, DwfmControls(), 3600.0, dt_s=2 * P.renew_work_s)
+
+
+def test_controls_integrated_together_match_each_set_alone():
+    """simulate_many gives every set of controls its own block of hosts: the restart, the
+    throttle and queue admission act on their block only."""
+    p = DwfmParams(fleet_droplets=2000, dwfm_hosts=2)
+    horizon_s = clock.at("06:00")
+    action_s = clock.DWFM_THROTTLE_AND_RESTART_S
+    restart = DwfmControls(restart_at_s=action_s)
+    both = DwfmControls(restart_at_s=action_s, throttle_from_s=action_s)
+    controls = [DwfmControls(), restart, both, DwfmControls(queue_admission=True)]
+    together = dwfm_fluid.simulate_many(p, controls, horizon_s)
+    for c, r in zip(controls, together):
+        alone = dwfm_fluid.simulate_many(p, [c], horizon_s)[0]
+        for name in ("leased", "queued", "established_per_s", "timeouts_per_s", "busy_workers"):
+            np.testing.assert_allclose(getattr(r, name), getattr(alone, name), rtol=1e-9, atol=1e-9)
+        np.testing.assert_array_equal(r.admission_limit_per_s, alone.admission_limit_per_s)
+    assert together[0].leased[-1] < 0.1 * p.fleet_droplets < together[2].leased[-1]
+    with pytest.raises(ValueError, match="at least one"):
+        dwfm_fluid.simulate_many(p, [], horizon_s)

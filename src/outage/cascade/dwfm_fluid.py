@@ -26,6 +26,8 @@ stands in for that delay (exact while the wait grows or shrinks linearly).
 """
 
 import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -59,7 +61,47 @@ def queue_work_s(p: DwfmParams, y: np.ndarray) -> np.ndarray:
     return p.renew_work_s * (y[q0 + OK] + y[q0 + FAILING]) + p.establish_work_s * y[q0 + UNLEASED]
 
 
-def rhs(t: float, y: np.ndarray, p: DwfmParams, c: DwfmControls) -> np.ndarray:
+@dataclass(frozen=True)
+class Columns:
+    """Operator inputs column by column. Several sets of controls can share one integration,
+    each owning a block of host columns: a step costs about the same for one block as for
+    five, because the number of numpy calls, not their size, sets the cost. A value that is
+    the same in every column is kept as a scalar, which keeps the one-scenario case cheap.
+    """
+
+    restored_s: float | np.ndarray
+    throttle_from_s: float | np.ndarray  # inf: never throttled
+    throttle_until_s: float | np.ndarray
+    throttle_rate: float | np.ndarray  # establishments per host per second
+    queue_admission: bool | np.ndarray
+    queue_admission_wait_s: float | np.ndarray
+    restarts: tuple[tuple[float, np.ndarray], ...]  # (time, mask of the columns restarted)
+
+    @classmethod
+    def of(cls, controls: Sequence[DwfmControls], hosts: int) -> "Columns":
+        """Block i (columns i * hosts ... (i + 1) * hosts - 1) follows controls[i]."""
+
+        def column(values) -> float | np.ndarray:
+            v = np.concatenate([np.broadcast_to(np.asarray(x, float), hosts) for x in values])
+            return float(v[0]) if np.all(v == v[0]) else v
+
+        block = np.repeat(np.arange(len(controls)), hosts)
+        times = sorted({c.restart_at_s for c in controls if c.restart_at_s is not None})
+        admission = column([c.queue_admission for c in controls])
+        return cls(
+            restored_s=column([c.dynamodb_restored_s for c in controls]),
+            throttle_from_s=column([np.inf if c.throttle_from_s is None else c.throttle_from_s for c in controls]),
+            throttle_until_s=column([c.throttle_until_s for c in controls]),
+            throttle_rate=column([c.throttle_establish_per_host_per_s for c in controls]),
+            queue_admission=bool(admission) if isinstance(admission, float) else admission.astype(bool),
+            queue_admission_wait_s=column([c.queue_admission_wait_s for c in controls]),
+            restarts=tuple(
+                (t, np.isin(block, [i for i, c in enumerate(controls) if c.restart_at_s == t])) for t in times
+            ),
+        )
+
+
+def rhs(t: float, y: np.ndarray, p: DwfmParams, c: Columns) -> np.ndarray:
     """dy/dt of the state matrix y (rows as in `layout`, one column per host). Pure.
 
     Written as whole-matrix operations (about 40 numpy calls whatever the number of hosts),
@@ -70,7 +112,7 @@ def rhs(t: float, y: np.ndarray, p: DwfmParams, c: DwfmControls) -> np.ndarray:
     idle_rows, q0, c0 = layout(p)
     idle = y[:idle_rows].reshape(3, k, -1)
     queued = y[q0:c0]
-    restored = c.dynamodb_restored_s
+    restored = c.restored_s
     # up: 1 where DynamoDB answers. A scalar when every host shares one restore time.
     if isinstance(restored, np.ndarray):
         up = (t >= restored).astype(float)
@@ -98,10 +140,12 @@ def rhs(t: float, y: np.ndarray, p: DwfmParams, c: DwfmControls) -> np.ndarray:
     # Establishment admission: the queue-size rule (remediation) and the operators' throttle.
     demand = fire[UNLEASED]
     admitted = demand
-    if c.queue_admission:
-        admitted = admitted * np.clip(1.0 - wait_s / c.queue_admission_wait_s, 0.0, 1.0)
-    if c.throttled(t):
-        admitted = np.minimum(admitted, c.throttle_establish_per_host_per_s)
+    if np.any(c.queue_admission):
+        limited = admitted * np.clip(1.0 - wait_s / c.queue_admission_wait_s, 0.0, 1.0)
+        admitted = np.where(c.queue_admission, limited, admitted)
+    throttled = (c.throttle_from_s <= t) & (t < c.throttle_until_s)
+    if np.any(throttled):
+        admitted = np.where(throttled, np.minimum(admitted, c.throttle_rate), admitted)
     # Checks of leased droplets always queue when DynamoDB is up; when it is down the check
     # fails fast, costs nothing, and a held lease starts failing.
     d_queued[OK:UNLEASED] += up * fire[OK:UNLEASED]
@@ -148,12 +192,15 @@ def work_per_class(p: DwfmParams) -> np.ndarray:
     return work
 
 
-def restart_congested(p: DwfmParams, t: float, y: np.ndarray) -> np.ndarray:
-    """Restart the hosts whose queue wait is past the timeout: their queued attempts are
-    dropped and those droplets go back to waiting for their next check. O(hosts)."""
+def restart_congested(p: DwfmParams, t: float, y: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
+    """Restart the hosts whose queue wait is past the timeout (among `columns`, a mask; all
+    by default): their queued attempts are dropped and those droplets go back to waiting for
+    their next check. O(hosts)."""
     k = p.check_interval_stages
     _, q0, c0 = layout(p)
     congested = queue_work_s(p, y) / p.workers_per_host > p.attempt_timeout_s
+    if columns is not None:
+        congested &= columns
     y = y.copy()
     for x in (OK, FAILING, UNLEASED):
         y[x * k] += np.where(congested, y[q0 + x], 0.0)
@@ -172,30 +219,78 @@ def busy_workers(p: DwfmParams, y: np.ndarray) -> np.ndarray:
     return (queued * work_of * np.minimum(per_worker, 1.0 / work_of)).sum(axis=0)
 
 
-def observe(p: DwfmParams, c: DwfmControls, t: float, y: np.ndarray) -> np.ndarray:
-    """Fleet totals recorded per sample: leased, queued, mean wait, congested hosts, busy
-    workers, admission limit, counters."""
+def observe(p: DwfmParams, controls: Sequence[DwfmControls], t: float, y: np.ndarray) -> np.ndarray:
+    """Totals of each block of columns per sample (a row per block): leased, queued, mean
+    wait, congested hosts, busy workers, admission limit, counters."""
     k = p.check_interval_stages
     idle_rows, q0, c0 = layout(p)
-    leased = y[:2 * k].sum() + y[q0 + OK].sum() + y[q0 + FAILING].sum()
-    wait_s = queue_work_s(p, y) / p.workers_per_host
-    limit = c.throttle_establish_per_host_per_s * y.shape[1] if c.throttled(t) else np.inf
-    return np.concatenate([
-        [leased, y[q0:c0].sum(), wait_s.mean(), np.sum(wait_s > p.attempt_timeout_s)],
-        [busy_workers(p, y).sum(), limit],
-        y[c0 + 1:].sum(axis=1),
+    blocks = len(controls)
+    hosts = y.shape[1] // blocks
+    by_block = y.reshape(y.shape[0], blocks, hosts).sum(axis=2)
+    leased = by_block[:2 * k].sum(axis=0) + by_block[q0 + OK] + by_block[q0 + FAILING]
+    wait_s = (queue_work_s(p, y) / p.workers_per_host).reshape(blocks, hosts)
+    busy = busy_workers(p, y).reshape(blocks, hosts).sum(axis=1)
+    limit = [c.throttle_establish_per_host_per_s * hosts if c.throttled(t) else np.inf for c in controls]
+    return np.column_stack([
+        leased, by_block[q0:c0].sum(axis=0), wait_s.mean(axis=1), (wait_s > p.attempt_timeout_s).sum(axis=1),
+        busy, limit, by_block[c0 + 1:].T,
     ])
 
 
-def _integrate(p, c, per_host, horizon_s, dt_s, record_every_s, observe_row):
+def _integrate(p, columns, y0, horizon_s, dt_s, record_every_s, observe_row):
     # Explicit steps must resolve the fastest rate, a renewal served by a free worker.
     if not 0 < dt_s <= p.renew_work_s:
         raise ValueError(f"dt_s must be in (0, renew_work_s = {p.renew_work_s} s] for a stable step")
-    jumps = [] if c.restart_at_s is None else [(c.restart_at_s, lambda t, y: restart_congested(p, t, y))]
+    jumps = [
+        (at_s, lambda t, y, mask=mask: restart_congested(p, t, y, mask)) for at_s, mask in columns.restarts
+    ]
     return integrate(
-        lambda t, y: rhs(t, y, p, c), initial_state(p, per_host), horizon_s, dt_s, record_every_s,
+        lambda t, y: rhs(t, y, p, columns), y0, horizon_s, dt_s, record_every_s,
         observe=observe_row, jumps=jumps,
     )
+
+
+def simulate_many(
+    p: DwfmParams,
+    controls: Sequence[DwfmControls],
+    horizon_s: float,
+    dt_s: float = 5.0,
+    record_every_s: float = 60.0,
+    droplets_per_host: np.ndarray | None = None,
+) -> list[DwfmRecord]:
+    """Run the mean-field model once per set of `controls`, all in one integration, from the
+    trigger (t = 0, DynamoDB down) to `horizon_s`; one record per set, in order.
+
+    `droplets_per_host` overrides the even split (one column per host). Cost
+    O(sets * hosts * horizon_s / dt_s), dominated by a fixed number of numpy calls per step up
+    to a few thousand columns: 100,000 droplets over 15 h take a few seconds, and five sets
+    of controls about 1.5 times as long as one (benchmarks/cascade_bench.py).
+    """
+    if not controls:
+        raise ValueError("need at least one set of controls")
+    per_host = p.droplets_per_host() if droplets_per_host is None else np.asarray(droplets_per_host, float)
+    columns = Columns.of(controls, len(per_host))
+    y0 = initial_state(p, np.tile(per_host, len(controls)))
+    t_s, rows = _integrate(
+        p, columns, y0, horizon_s, dt_s, record_every_s, lambda t, y: observe(p, controls, t, y)
+    )
+    return [
+        DwfmRecord(
+            t_s=t_s,
+            fleet_droplets=int(round(per_host.sum())),
+            leased=rows[:, b, 0],
+            queued=rows[:, b, 1],
+            queue_wait_s=rows[:, b, 2],
+            congested_hosts=rows[:, b, 3],
+            established_per_s=rates(rows[:, b, 6], t_s),
+            renewed_per_s=rates(rows[:, b, 7], t_s),
+            timeouts_per_s=rates(rows[:, b, 8], t_s),
+            workers=len(per_host) * p.workers_per_host,
+            busy_workers=rows[:, b, 4],
+            admission_limit_per_s=rows[:, b, 5],
+        )
+        for b in range(len(controls))
+    ]
 
 
 def simulate(
@@ -206,28 +301,8 @@ def simulate(
     record_every_s: float = 60.0,
     droplets_per_host: np.ndarray | None = None,
 ) -> DwfmRecord:
-    """Run the mean-field model from the trigger (t = 0, DynamoDB down) to `horizon_s`.
-
-    `droplets_per_host` overrides the even split (one column per host). Cost
-    O(hosts * horizon_s / dt_s), dominated by a fixed number of numpy calls per step up to about
-    a thousand hosts: 100,000 droplets over 15 h take a few seconds (benchmarks/cascade_bench.py).
-    """
-    per_host = p.droplets_per_host() if droplets_per_host is None else np.asarray(droplets_per_host, float)
-    t_s, rows = _integrate(p, c, per_host, horizon_s, dt_s, record_every_s, lambda t, y: observe(p, c, t, y))
-    return DwfmRecord(
-        t_s=t_s,
-        fleet_droplets=int(round(per_host.sum())),
-        leased=rows[:, 0],
-        queued=rows[:, 1],
-        queue_wait_s=rows[:, 2],
-        congested_hosts=rows[:, 3],
-        established_per_s=rates(rows[:, 6], t_s),
-        renewed_per_s=rates(rows[:, 7], t_s),
-        timeouts_per_s=rates(rows[:, 8], t_s),
-        workers=len(per_host) * p.workers_per_host,
-        busy_workers=rows[:, 4],
-        admission_limit_per_s=rows[:, 5],
-    )
+    """Run the mean-field model with one set of controls (see `simulate_many`)."""
+    return simulate_many(p, [c], horizon_s, dt_s, record_every_s, droplets_per_host)[0]
 
 
 def final_leased_fraction(
@@ -241,7 +316,7 @@ def final_leased_fraction(
     per_host = np.asarray(droplets_per_host, float)
     step_s = horizon_s / np.ceil(horizon_s / dt_s)
     _, rows = _integrate(
-        p, c, per_host, horizon_s, step_s, horizon_s,
+        p, Columns.of([c], len(per_host)), initial_state(p, per_host), horizon_s, step_s, horizon_s,
         lambda t, y: (y[:2 * k].sum(axis=0) + y[q0 + OK] + y[q0 + FAILING]) / per_host,
     )
     return rows[-1]
