@@ -23,15 +23,38 @@ from outage.site import notebooks
 
 STYLE = re.compile(r"<style\b[^>]*>.*?</style>", re.DOTALL | re.IGNORECASE)
 COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-# Per-cell markup the site draws once instead: the prompts ("In [3]:") are hidden by the shared
-# stylesheet, and the copy buttons' icon comes from it too, not from an inline SVG per cell.
-PROMPT = re.compile(r'<div class="jp-(?:In|Out)putPrompt[^"]*">[^<]*</div>')
+# Per-cell markup the site draws once instead: the prompts ("In [3]:") and the collapsers are
+# hidden by the shared stylesheet, and the copy buttons' icon comes from it too, not from an
+# inline SVG per cell.
+PROMPT = re.compile(r'<div class="jp-(?:(?:In|Out)putPrompt|Collapser)[^"]*">[^<]*</div>')
 COPY_ICON = re.compile(r'<svg\b[^>]*class="clipboard-copy-icon".*?</svg>', re.DOTALL)
 PRE = re.compile(r"(<pre\b.*?</pre>)", re.DOTALL)
-# Pygments wraps every name and every space of highlighted code in its own span; the shared
-# stylesheet gives names (n) and whitespace (w) no colour of their own, so those spans (and
-# the empty one at the start of each block) only weigh the page down: a third of its bytes.
-UNCOLOURED_TOKEN = re.compile(r'<span class="[nw]">([^<]*)</span>|<span></span>')
+# Each code cell also carries its source a second time, as the copy button's text; the button
+# can copy the highlighted <pre> itself (its text is the source), so the copy goes and the
+# <pre> takes its id.
+COPY_TEXT = re.compile(
+    r'<pre tabindex="0">((?:(?!<pre\b).)*?</pre>\s*</div>)\s*'
+    r'<div (?=[^>]*class="clipboard-copy-txt")[^>]*\bid="([^"]+)"[^>]*>[^<]*</div>',
+    re.DOTALL,
+)
+# Pygments wraps every token of highlighted code in a span of the token's class, which makes
+# up a third of a notebook page. The shared stylesheet colours roles, not tokens: each token
+# class maps to its role here, spans of a class with no colour (names, whitespace) are
+# unwrapped, and neighbouring spans of one role merge. The code's text is unchanged.
+TOKEN_ROLES = {
+    "c": ("c", "c1", "cm", "ch", "sd"),  # comment
+    "k": ("k", "kn", "kc", "kd", "kr", "ow"),  # keyword
+    "s": ("s", "s1", "s2", "sa", "si", "se"),  # string
+    "m": ("m", "mi", "mf"),  # number
+    "nf": ("nf", "fm"),  # function
+    "nb": ("nb", "bp"),  # built-in
+    "nc": ("nc", "nn"),  # class or module name
+    "o": ("o", "p"),  # operator, punctuation
+    "nd": ("nd",),  # decorator
+}
+ROLE_OF = {token: role for role, tokens in TOKEN_ROLES.items() for token in tokens}
+TOKEN_SPAN = re.compile(r'<span(?: class="([a-z0-9]+)")?>([^<]*)</span>')
+SAME_ROLE_RUN = re.compile(r'<span class="([a-z]+)">[^<]*</span>(?:\s*<span class="\1">[^<]*</span>)+')
 # TeX in notebook Markdown becomes MathML at build time: browsers draw it natively, so the site
 # needs no MathJax and no fonts from elsewhere. Code keeps its dollar signs.
 CODE = re.compile(r"(<code\b.*?</code>)", re.DOTALL)
@@ -61,13 +84,25 @@ def on_page_content(html, page, config, files):
     html = COPY_ICON.sub("", PROMPT.sub("", SCRIPT.sub("", html)))
     # Code and output blocks scroll sideways; keyboard users must be able to reach them.
     html = html.replace("<pre>", '<pre tabindex="0">')
+    html = COPY_TEXT.sub(r'<pre tabindex="0" id="\2">\1', html)
     # Indentation between tags is dead weight, except inside <pre>, where it is content.
     parts = PRE.split(html)
     return "".join(
-        UNCOLOURED_TOKEN.sub(r"\1", part) if part.startswith("<pre")
+        _colour_roles(part) if part.startswith("<pre")
         else _math_to_mathml(BETWEEN_TAGS.sub("><", part))
         for part in parts
     )
+
+
+def _colour_roles(pre: str) -> str:
+    def role_span(match: re.Match) -> str:
+        role = ROLE_OF.get(match[1])
+        return f'<span class="{role}">{match[2]}</span>' if role else match[2]
+
+    def merged(match: re.Match) -> str:
+        return f'<span class="{match[1]}">{TAG.sub("", match[0])}</span>'
+
+    return SAME_ROLE_RUN.sub(merged, TOKEN_SPAN.sub(role_span, pre))
 
 
 def _mathml(match: re.Match, display: str) -> str:

@@ -50,6 +50,19 @@ def test_figures_follow_the_colour_scheme_toggle(site_url, new_page):
     assert watch.errors == []
 
 
+def test_copy_button_copies_the_code_of_its_cell(site_url, new_page):
+    page, watch = new_page()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site_url.rstrip("/"))
+    page.goto(site_url + "notebooks/cascade/", wait_until="load")
+    cell = page.locator("div.jp-CodeCell", has_text="results = scenarios.run_all()").first
+    cell.hover()
+    cell.locator("clipboard-copy").click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "results = scenarios.run_all()" in copied
+    assert copied.strip() == cell.locator("div.highlight-ipynb pre").inner_text().strip()
+    assert watch.errors == []
+
+
 def test_key_pages_in_dark_mode_pass_axe_and_are_photographed(site_url, new_page):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for scheme in ("light", "dark"):

@@ -51,19 +51,33 @@ def test_notebook_pages_carry_no_inlined_css_or_scripts(built_site):
         assert "mermaid" not in notebook_part.lower(), page
 
 
-def test_notebook_code_keeps_its_text_and_colours_without_uncoloured_spans(built_site):
-    """Spans of names and whitespace are dropped (the stylesheet does not colour them); the
-    code's text, and every span that carries a colour, stay."""
+def test_notebook_code_keeps_its_text_and_is_coloured_by_role(built_site):
+    """Token spans become one span per run of a colour role, and tokens without a colour
+    (names, whitespace) lose theirs; the code's text stays as it was."""
     html = (built_site.site_dir / "notebooks" / "cascade" / "index.html").read_text(encoding="utf-8")
     blocks = re.findall(r'<div class="highlight-ipynb[^"]*"><pre[^>]*>(.*?)</pre>', html, flags=re.S)
     assert blocks
     text = "".join(re.sub(r"<[^>]+>", "", block) for block in blocks)
     assert "results = scenarios.run_all()" in text
+    assert 'print(f"{name:17s}", ", ".join(' in text.replace("&quot;", '"')
     classes = {c for block in blocks for c in re.findall(r'<span class="([^"]*)">', block)}
-    assert not classes & {"n", "w"} and "<span></span>" not in html
     stylesheet = (ROOT / "docs" / "stylesheets" / "notebook.css").read_text(encoding="utf-8")
-    styled = set(re.findall(r"\.highlight-ipynb \.([a-z0-9]+)", stylesheet))
-    assert {"k", "s2", "mi", "p", "o"} <= classes <= styled, classes - styled
+    roles = set(re.findall(r"\.highlight-ipynb \.([a-z]+) \{ color", stylesheet))
+    assert {"k", "s", "m", "o", "c"} <= classes <= roles, classes - roles
+    assert "<span></span>" not in html
+    assert not re.search(r'<span class="([a-z]+)">[^<]*</span>\s*<span class="\1">', "".join(blocks))
+
+
+def test_copy_buttons_copy_the_highlighted_code_and_the_source_is_not_repeated(built_site):
+    for page in notebook_pages(built_site.site_dir):
+        html = page.read_text(encoding="utf-8")
+        assert "clipboard-copy-txt" not in html, page
+        targets = re.findall(r'<clipboard-copy[^>]*\bfor="([^"]+)"', html)
+        assert targets, page
+        for target in targets:
+            # The code a button copies is the next <pre> after it: the code of its own cell.
+            next_pre = rf'for="{target}"(?:(?!<pre\b).)*<pre tabindex="0" id="{target}">'
+            assert re.search(next_pre, html, flags=re.S), (page, target)
 
 
 def test_no_page_loads_anything_from_another_host(built_site):
