@@ -46,3 +46,40 @@ def test_servers_answer_refuse_the_outside_and_stop(lab):
     assert out["ports_differ"]
     assert out["stopped"] and out["dirs_removed"] and out["stopped_on_error"]
     assert out["children"] == []
+
+
+def _python_server(exit_on_attempts: set[int], ports: list[int]):
+    """A `configure` for servers._start that records each port and makes the attempts in
+    `exit_on_attempts` exit at once, as a server whose port was taken meanwhile does."""
+    import sys
+
+    def configure(port: int) -> list[str]:
+        ports.append(port)
+        code = "raise SystemExit(1)" if len(ports) in exit_on_attempts else "import time; time.sleep(30)"
+        return ["-c", code]
+
+    return sys.executable, configure
+
+
+@pytest.mark.parametrize("failures", [0, 1, 2])
+def test_a_server_that_cannot_bind_is_started_again_on_another_port(tmp_path, failures):
+    from outage.lab import servers
+
+    ports: list[int] = []
+    binary, configure = _python_server(set(range(1, failures + 1)), ports)
+    port, proc = servers._start("stand-in", binary, "127.0.0.1", tmp_path, configure,
+                                lambda port: len(ports) > failures, 5.0)
+    try:
+        assert len(ports) == failures + 1 and port == ports[-1] and proc.poll() is None
+    finally:
+        servers.stop(proc)
+
+
+def test_a_server_that_never_starts_fails_after_three_ports_naming_it(tmp_path):
+    from outage.lab import servers
+
+    ports: list[int] = []
+    binary, configure = _python_server({1, 2, 3}, ports)
+    with pytest.raises(servers.ServerError, match="stand-in exited with status 1"):
+        servers._start("stand-in", binary, "127.0.0.1", tmp_path, configure, lambda port: False, 5.0)
+    assert len(ports) == 3

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,6 +105,35 @@ def _wait_until(ready, proc: subprocess.Popen, what: str, log: Path,
     raise ServerError(f"{what} did not answer within {timeout_s:g} s: {_tail(log)}")
 
 
+def _start(name: str, binary: str, host: str, workdir: Path,
+           configure: Callable[[int], list[str]], ready: Callable[[int], bool],
+           timeout_s: float, log: Path | None = None) -> tuple[int, subprocess.Popen]:
+    """Start ``binary`` on a free port of ``host`` and wait until ``ready(port)``.
+
+    ``configure(port)`` writes the server's configuration and returns its arguments. Its
+    output goes to ``workdir/<name>.stderr``; errors quote ``log`` instead when that file
+    exists by then. A port lost to another program between choosing and binding is retried
+    (up to _START_ATTEMPTS ports).
+    """
+    attempt = 1
+    while True:
+        port = free_port(host)
+        args = configure(port)
+        stderr = workdir / f"{name}.stderr"
+        with stderr.open("wb") as err:
+            proc = spawn([binary, *args], stdin=subprocess.DEVNULL, stdout=err, stderr=subprocess.STDOUT)
+        try:
+            _wait_until(lambda: ready(port), proc, name,
+                        log if log is not None and log.exists() else stderr, timeout_s)
+        except BaseException as error:  # Ctrl-C while waiting must not leak the server
+            stop(proc)
+            if not isinstance(error, ServerError) or attempt == _START_ATTEMPTS:
+                raise
+            attempt += 1  # most likely the port was taken meanwhile: try another
+            continue
+        return port, proc
+
+
 def _tail(log: Path, lines: int = 3) -> str:
     try:
         text = log.read_text(errors="replace").strip().splitlines()
@@ -162,30 +191,23 @@ def authoritative(zones: Sequence[Zone], *, host: str = "127.0.0.1",
         workdir = Path(tmp)
         for z in zones:
             (workdir / zone_file(z)).write_text(render_zone(z, host))
-        for attempt in range(_START_ATTEMPTS):
-            port = free_port(host)
+
+        def configure(port: int) -> list[str]:
             conf = workdir / "named.conf"
             conf.write_text(render_named_conf(workdir, host, port, zones))
-            log = workdir / "named.stderr"
             # -f: foreground with the configured log files; -n 1: one worker is plenty.
-            with log.open("wb") as err:
-                proc = spawn([binary, "-f", "-n", "1", "-c", str(conf)],
-                             stdin=subprocess.DEVNULL, stdout=err, stderr=subprocess.STDOUT)
-            try:
-                _wait_until(lambda: all(ask(host, port, z.name, "SOA", _PROBE_TIMEOUT_S).rcode() == dns.rcode.NOERROR
-                                        for z in zones),
-                            proc, "named", workdir / "named.log"
-                            if (workdir / "named.log").exists() else log, timeout_s)
-            except BaseException as error:  # Ctrl-C while waiting must not leak the server
-                stop(proc)
-                if isinstance(error, ServerError) and attempt < _START_ATTEMPTS - 1:
-                    continue  # most likely the port was taken meanwhile: try another
-                raise
-            try:
-                yield Authoritative(host, port, tuple(zones), workdir, proc)
-            finally:
-                stop(proc)
-            return
+            return ["-f", "-n", "1", "-c", str(conf)]
+
+        def ready(port: int) -> bool:
+            return all(ask(host, port, z.name, "SOA", _PROBE_TIMEOUT_S).rcode() == dns.rcode.NOERROR
+                       for z in zones)
+
+        port, proc = _start("named", binary, host, workdir, configure, ready, timeout_s,
+                            log=workdir / "named.log")
+        try:
+            yield Authoritative(host, port, tuple(zones), workdir, proc)
+        finally:
+            stop(proc)
 
 
 @contextlib.contextmanager
@@ -203,28 +225,21 @@ def resolver(auth: Authoritative, stub_zone: str, *, max_negative_ttl_s: int = 3
     probe = auth.zones[0].name
     with tempfile.TemporaryDirectory(prefix="outage-unbound-") as tmp:
         workdir = Path(tmp)
-        for attempt in range(_START_ATTEMPTS):
-            port = free_port(host)
+
+        def configure(port: int) -> list[str]:
             conf = workdir / "unbound.conf"
             conf.write_text(render_unbound_conf(workdir, host, port, stub_zone, auth.host,
                                                 auth.port, max_negative_ttl_s))
-            log = workdir / "unbound.stderr"
-            with log.open("wb") as err:
-                proc = spawn([binary, "-d", "-c", str(conf)],
-                             stdin=subprocess.DEVNULL, stdout=err, stderr=subprocess.STDOUT)
-            try:
-                _wait_until(lambda: ask(host, port, probe, "SOA", _PROBE_TIMEOUT_S).rcode() == dns.rcode.NOERROR,
-                            proc, "unbound", log, timeout_s)
-            except BaseException as error:  # Ctrl-C while waiting must not leak the server
-                stop(proc)
-                if isinstance(error, ServerError) and attempt < _START_ATTEMPTS - 1:
-                    continue  # most likely the port was taken meanwhile: try another
-                raise
-            try:
-                yield Resolver(host, port, max_negative_ttl_s, workdir, proc)
-            finally:
-                stop(proc)
-            return
+            return ["-d", "-c", str(conf)]
+
+        def ready(port: int) -> bool:
+            return ask(host, port, probe, "SOA", _PROBE_TIMEOUT_S).rcode() == dns.rcode.NOERROR
+
+        port, proc = _start("unbound", binary, host, workdir, configure, ready, timeout_s)
+        try:
+            yield Resolver(host, port, max_negative_ttl_s, workdir, proc)
+        finally:
+            stop(proc)
 
 
 def addresses(response: dns.message.Message, rdtype: str = "A") -> tuple[str, ...]:
