@@ -76,6 +76,13 @@ SCENARIOS: dict[str, Scenario] = {
 }
 
 
+def scenario_named(name: str) -> Scenario:
+    """The scenario called `name`; a ValueError listing the choices otherwise."""
+    if name not in SCENARIOS:
+        raise ValueError(f"unknown scenario {name!r}; choose from {', '.join(SCENARIOS)}")
+    return SCENARIOS[name]
+
+
 @dataclass(frozen=True)
 class CascadeResult:
     """Records of the three models for one scenario, and the milestones found in them
@@ -106,11 +113,9 @@ def run(
     Network Manager and NLB. Pass `dwfm` to reuse a DWFM record made with this scenario's
     DWFM controls (scenarios that differ only downstream share one). Cost: about a second
     for the fluid model at 100,000 droplets."""
-    if name not in SCENARIOS:
-        raise ValueError(f"unknown scenario {name!r}; choose from {', '.join(SCENARIOS)}")
+    scenario = scenario_named(name)
     if not 0 < horizon_s <= 48 * 3600:
         raise ValueError("horizon must be between 0 and 48 hours")
-    scenario = SCENARIOS[name]
     if model not in ("fluid", "des"):
         raise ValueError(f"unknown model {model!r}; choose fluid or des")
     if dwfm is None and model == "fluid":
@@ -135,10 +140,7 @@ def run_all(
     controls share one DWFM record, and the distinct ones (5 for all 8 scenarios) are
     integrated together, which costs about 1.5 times one of them."""
     names = list(SCENARIOS) if names is None else names
-    for name in names:
-        if name not in SCENARIOS:
-            raise ValueError(f"unknown scenario {name!r}; choose from {', '.join(SCENARIOS)}")
-    distinct = list(dict.fromkeys(SCENARIOS[name].dwfm for name in names))
+    distinct = list(dict.fromkeys(scenario_named(name).dwfm for name in names))
     records = dict(zip(distinct, dwfm_fluid.simulate_many(dwfm_params, distinct, horizon_s)))
     return {
         name: run(name, dwfm_params, horizon_s=horizon_s, dwfm=records[SCENARIOS[name].dwfm]) for name in names
