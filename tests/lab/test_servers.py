@@ -1,5 +1,10 @@
 """Real named and Unbound: they answer, stay on loopback, and stop on exit or on error."""
 
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 
 pytestmark = pytest.mark.lab
@@ -83,3 +88,76 @@ def test_a_server_that_never_starts_fails_after_three_ports_naming_it(tmp_path):
     with pytest.raises(servers.ServerError, match="stand-in exited with status 1"):
         servers._start("stand-in", binary, "127.0.0.1", tmp_path, configure, lambda port: False, 5.0)
     assert len(ports) == 3
+
+
+# A child that reaches its pre-exec step only after the lab has died, as when a signal makes
+# the lab exit while it waits for the child's exec. It prints its pid, then waits 30 s unless
+# the pre-exec step ends it.
+LATE_ORPHAN = """
+import os, time
+from outage.lab.servers import _die_with
+lab = os.getpid()
+child = os.fork()
+if child:
+    print(child, flush=True)
+    os._exit(0)
+while os.getppid() == lab:
+    time.sleep(0.01)
+_die_with(lab)
+time.sleep(30)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_server_whose_lab_died_before_its_exec_exits_at_once():
+    proc = subprocess.Popen([sys.executable, "-c", LATE_ORPHAN], stdout=subprocess.PIPE, text=True)
+    orphan = int(proc.stdout.readline())
+    proc.wait(10)
+    proc.stdout.close()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _alive(orphan):
+        time.sleep(0.02)
+    try:
+        assert not _alive(orphan), "the orphan outlived the lab"
+    finally:
+        if _alive(orphan):
+            subprocess.run(["kill", "-9", str(orphan)], check=False)
+
+
+# A signal that arrives while Popen waits for the child's exec, made certain by sending it
+# from inside Popen once the child exists.
+SIGNAL_DURING_SPAWN = """
+import json, os, signal, subprocess
+from outage.lab import servers
+
+signal.signal(signal.SIGTERM, lambda signum, frame: exit(128 + signum))  # as the lab CLI does
+real_popen, started = subprocess.Popen, []
+
+def popen_interrupted(*args, **kwargs):
+    started.append(real_popen(*args, **kwargs))
+    os.kill(os.getpid(), SIGNUM)
+    return started[-1]
+
+subprocess.Popen = popen_interrupted
+try:
+    servers.spawn(["sleep", "30"])
+    raised = None
+except BaseException as error:
+    raised = type(error).__name__
+print(json.dumps({"raised": raised, "child_stopped": started[0].poll() is not None,
+                  "children": servers.children()}))
+"""
+
+
+@pytest.mark.parametrize(("signum", "raised"), [(2, "KeyboardInterrupt"), (15, "SystemExit")])
+def test_a_signal_during_spawn_stops_the_new_child_then_takes_effect(lab, signum, raised):
+    out = lab.python(f"SIGNUM = {signum}\n" + SIGNAL_DURING_SPAWN)
+    assert out == {"raised": raised, "child_stopped": True, "children": []}

@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -54,17 +55,71 @@ class ServerError(Exception):
 # --- Processes --------------------------------------------------------------------------
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: ask Linux to SIGKILL it if the lab process dies first."""
+def _die_with(parent: int) -> None:
+    """In the child before exec: ask Linux to SIGKILL it when ``parent`` (the lab) dies.
+
+    If the lab was killed between the fork and this call, no signal would ever come, so the
+    orphan exits itself.
+    """
     if sys.platform.startswith("linux"):
         pr_set_pdeathsig = 1
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+class _HeldSignals:
+    """Ctrl-C and SIGTERM, caught and kept while a child starts, then acted on as usual.
+
+    Python runs signal handlers in the main thread only, so elsewhere there is nothing to hold.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __enter__(self) -> _HeldSignals:
+        self.caught: list[tuple[int, object]] = []
+        self.previous = {}
+        if threading.current_thread() is threading.main_thread():
+            for signum in self.SIGNALS:
+                if signal.getsignal(signum) is not None:  # None: installed outside Python
+                    self.previous[signum] = signal.signal(signum, self._catch)
+        return self
+
+    def _catch(self, signum, frame) -> None:
+        self.caught.append((signum, frame))
+
+    def __exit__(self, *exc) -> None:
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+
+    def deliver(self) -> None:
+        """Do what each caught signal would have done (raise, or end the process)."""
+        for signum, frame in self.caught:
+            handler = self.previous[signum]
+            if handler is signal.SIG_DFL:
+                signal.raise_signal(signum)
+            elif callable(handler):
+                handler(signum, frame)
 
 
 def spawn(argv: Sequence[str], **kwargs) -> subprocess.Popen:
-    """Start ``argv`` in its own process group, to die with the lab process on Linux."""
-    return subprocess.Popen(list(argv), start_new_session=True, preexec_fn=_die_with_parent,
-                            **kwargs)
+    """Start ``argv`` in its own process group, to die with the lab process on Linux.
+
+    A signal that interrupted ``Popen`` would lose the child it had just forked: a server
+    whose temporary configuration is deleted before it reads it runs on defaults instead
+    (Unbound does, as the system's user, which cancels the death signal). So Ctrl-C and
+    SIGTERM wait until the child has started, which is then stopped before they take effect.
+    """
+    parent = os.getpid()
+    with _HeldSignals() as held:
+        proc = subprocess.Popen(list(argv), start_new_session=True,
+                                preexec_fn=lambda: _die_with(parent), **kwargs)
+    try:
+        held.deliver()
+    except BaseException:
+        stop(proc)
+        raise
+    return proc
 
 
 def stop(proc: subprocess.Popen, timeout_s: float = STOP_TIMEOUT_S) -> None:
@@ -120,13 +175,16 @@ def _start(name: str, binary: str, host: str, workdir: Path,
         port = free_port(host)
         args = configure(port)
         stderr = workdir / f"{name}.stderr"
-        with stderr.open("wb") as err:
-            proc = spawn([binary, *args], stdin=subprocess.DEVNULL, stdout=err, stderr=subprocess.STDOUT)
+        proc = None
         try:
+            with stderr.open("wb") as err:
+                proc = spawn([binary, *args], stdin=subprocess.DEVNULL, stdout=err,
+                             stderr=subprocess.STDOUT)
             _wait_until(lambda: ready(port), proc, name,
                         log if log is not None and log.exists() else stderr, timeout_s)
-        except BaseException as error:  # Ctrl-C while waiting must not leak the server
-            stop(proc)
+        except BaseException as error:  # Ctrl-C while starting must not leak the server
+            if proc is not None:
+                stop(proc)
             if not isinstance(error, ServerError) or attempt == _START_ATTEMPTS:
                 raise
             attempt += 1  # most likely the port was taken meanwhile: try another
