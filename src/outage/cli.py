@@ -18,8 +18,15 @@ class CliError(Exception):
     """A bad parameter: reported as one line on stderr with exit status 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse whose errors are one line, like a CliError; subcommand parsers inherit it."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m outage",
         description="Models of the AWS us-east-1 outage of 19-20 October 2025.",
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from outage.cli import build_parser
+import pytest
+
+from outage.cli import build_parser, main
 
 
 def test_every_model_has_a_subcommand():
@@ -21,3 +23,19 @@ def test_a_reader_that_stops_reading_is_not_an_error():
     process.stdout.close()
     assert process.wait(timeout=60) == 0
     assert b"Traceback" not in process.stderr.read()
+
+
+@pytest.mark.parametrize("argv", [
+    ["cascade", "run", "--scenario", "bogus"],
+    ["cascade", "run", "--fleet", "abc"],
+    ["dns", "recovery", "--answer", "nxdomain"],
+    ["race", "check", "--no-such-option"],
+    ["lab", "tail", "--scale"],
+    ["unknown-model"],
+])
+def test_a_parameter_the_parser_rejects_is_one_line_naming_the_help(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and "--help)" in err
