@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ import jupytext
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from traitlets.config import Config
 
 ROOT = Path(__file__).resolve().parents[3]
 NOTEBOOK_DIR = ROOT / "notebooks"
@@ -135,18 +137,22 @@ def figure_exports(notebook: nbformat.NotebookNode) -> dict[str, str]:
 def execute(pair: Pair, figure_dir: Path = FIGURE_DIR) -> None:
     """Execute one notebook from its source; write the `.ipynb` and its tagged figures."""
     notebook = jupytext.read(pair.source)
-    client = NotebookClient(
-        notebook,
-        timeout=CELL_TIMEOUT_S,
-        kernel_name="python3",
-        allow_errors=False,
-        record_timing=False,
-        resources={"metadata": {"path": str(pair.source.parent)}},
-    )
     try:
-        # Cells that measure the machine they run on (the live lab) skip themselves when they
-        # see this, so that the published outputs are the same on every build.
-        client.execute(env={**os.environ, SITE_BUILD_ENV: "1"})
+        with tempfile.TemporaryDirectory(prefix="outage-kernel-") as sockets:
+            # Unix sockets rather than TCP on loopback: nothing to listen on, nothing to warn of.
+            kernel = Config(KernelManager={"transport": "ipc", "ip": str(Path(sockets) / "kernel")})
+            client = NotebookClient(
+                notebook,
+                config=kernel,
+                timeout=CELL_TIMEOUT_S,
+                kernel_name="python3",
+                allow_errors=False,
+                record_timing=False,
+                resources={"metadata": {"path": str(pair.source.parent)}},
+            )
+            # Cells that measure the machine they run on (the live lab) skip themselves when
+            # they see this, so that the published outputs are the same on every build.
+            client.execute(env={**os.environ, SITE_BUILD_ENV: "1"})
     except CellExecutionError as error:
         index = next(
             (i for i, cell in enumerate(notebook.cells)
