@@ -56,7 +56,6 @@ def test_servers_answer_refuse_the_outside_and_stop(lab):
 def _python_server(exit_on_attempts: set[int], ports: list[int]):
     """A `configure` for servers._start that records each port and makes the attempts in
     `exit_on_attempts` exit at once, as a server whose port was taken meanwhile does."""
-    import sys
 
     def configure(port: int) -> list[str]:
         ports.append(port)
@@ -90,9 +89,9 @@ def test_a_server_that_never_starts_fails_after_three_ports_naming_it(tmp_path):
     assert len(ports) == 3
 
 
-# A child that reaches its pre-exec step only after the lab has died, as when a signal makes
-# the lab exit while it waits for the child's exec. It prints its pid, then waits 30 s unless
-# the pre-exec step ends it.
+# A child that reaches its pre-exec step only after the lab has died, as when the lab is
+# killed outright while it waits for the child's exec. It prints its pid, then waits 30 s
+# unless the pre-exec step ends it.
 LATE_ORPHAN = """
 import os, time
 from outage.lab.servers import _die_with
