@@ -47,7 +47,10 @@ TEMPLATE = go.layout.Template(
         plot_bgcolor="rgba(0,0,0,0)",
         font=dict(family="inherit", size=13),
         hoverlabel=dict(font=dict(family="inherit")),
-        margin=dict(l=60, r=20, t=50, b=50),
+        margin=dict(l=60, r=20, t=40, b=50),
+        # Horizontal, above the plot area: a legend at the side would squeeze the plot to a
+        # sliver on a phone, and one above pushes the top margin by exactly its own height.
+        legend=dict(orientation="h", x=0, xanchor="left", y=1.02, yanchor="bottom"),
         xaxis=dict(automargin=True, zeroline=False),
         yaxis=dict(automargin=True, zeroline=False),
     )
