@@ -5,6 +5,9 @@ outage.site.renderer), which keeps notebook outputs self-contained. On the site 
 moved to `figures/fig-….json` and the div points at it with `data-figure-src`, so a page's HTML
 stays small and `javascripts/figures.js` fetches only the figures a page shows. Ids are derived
 from the figures' content, so a figure shown on two pages is one file.
+
+Beside the JSON goes `figures/fig-….csv`, every point the figure draws (outage.site.downloads),
+and a line under the figure links both, so a reader can take the numbers away.
 """
 
 from __future__ import annotations
@@ -12,9 +15,12 @@ from __future__ import annotations
 import html
 import posixpath
 import re
+import json
 from pathlib import Path
 
-FIGURE_DIV = re.compile(r"<div\b[^>]*\bclass=[\"']plotly-figure[\"'][^>]*>")
+from outage.site.downloads import figure_csv
+
+FIGURE_DIV = re.compile(r"<div\b[^>]*\bclass=[\"']plotly-figure[\"'][^>]*>(\s*</div>)?")
 DATA = re.compile(r"""\sdata-figure=(?:"([^"]*)"|'([^']*)')""")
 DIV_ID = re.compile(r"""\bid=["']([^"']+)["']""")
 FIGURE_DIR = "figures"
@@ -25,15 +31,27 @@ def on_post_page(output, page, config):
     target_dir = Path(config["site_dir"]) / FIGURE_DIR
 
     def externalise(match: re.Match) -> str:
-        tag = match.group(0)
+        whole = match.group(0)
+        closing = match.group(1) or ""
+        tag = whole[: len(whole) - len(closing)]
         data = DATA.search(tag)
         if data is None:
-            return tag
+            return whole
         div_id = DIV_ID.search(tag).group(1)
         payload = html.unescape(data.group(1) if data.group(1) is not None else data.group(2))
         target_dir.mkdir(parents=True, exist_ok=True)
         (target_dir / f"{div_id}.json").write_text(payload, encoding="utf-8")
+        (target_dir / f"{div_id}.csv").write_text(figure_csv(json.loads(payload)), encoding="utf-8")
         src = posixpath.relpath(f"{FIGURE_DIR}/{div_id}.json", page_dir)
-        return tag[: data.start()] + f' data-figure-src="{src}"' + tag[data.end():]
+        csv_src = src[: -len(".json")] + ".csv"
+        div = tag[: data.start()] + f' data-figure-src="{src}"' + tag[data.end():] + closing
+        if not closing:
+            return div
+        links = (
+            '<p class="figure-data" data-search-exclude="figure-data">Data behind this figure: '
+            f'<a href="{csv_src}" download="{div_id}.csv">values (CSV)</a> · '
+            f'<a href="{src}" download="{div_id}.json">figure (Plotly JSON)</a></p>'
+        )
+        return div + links
 
     return FIGURE_DIV.sub(externalise, output)

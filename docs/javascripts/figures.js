@@ -8,6 +8,9 @@
  * Material's instant navigation swaps pages without reloading, so drawing subscribes to its
  * document$ stream; and figures take their text and grid colours from the current colour
  * scheme, redrawn when the reader toggles light/dark.
+ * A figure in a hidden content tab has no width yet: it is drawn when it first gets one, and
+ * every figure follows its box's width afterwards (a tab opened, a phone turned), so none is
+ * drawn at plotly.js's default 700 px.
  */
 (function () {
   "use strict";
@@ -75,10 +78,33 @@
     });
   }
 
+  var resizer = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(function (entries) {
+    entries.forEach(function (entry) {
+      var div = entry.target;
+      if (entry.contentRect.width === 0) return;
+      if (div._pendingDraw) {
+        var pending = div._pendingDraw;
+        div._pendingDraw = null;
+        pending();
+      } else if (div.dataset.rendered && window.Plotly) {
+        window.Plotly.Plots.resize(div);
+      }
+    });
+  });
+
+  function whenWide(div) {
+    if (div.clientWidth > 0 || !resizer) return Promise.resolve();
+    return new Promise(function (resolve) { div._pendingDraw = resolve; });
+  }
+
   function draw(Plotly, div, spec) {
     var layout = spec.layout || {};
-    var config = { responsive: true, displaylogo: false };
-    return Plotly.newPlot(div, spec.data || [], layout, config).then(function () {
+    // The mode bar shows on hover only, so it never covers a title on a touch screen.
+    var config = { responsive: true, displaylogo: false, displayModeBar: "hover" };
+    if (resizer) resizer.observe(div);
+    return whenWide(div).then(function () {
+      return Plotly.newPlot(div, spec.data || [], layout, config);
+    }).then(function () {
       if (spec.frames) Plotly.addFrames(div, spec.frames);
       div.dataset.rendered = "true";
       return Plotly.relayout(div, schemeUpdate(layout));
