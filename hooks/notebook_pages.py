@@ -98,7 +98,7 @@ def on_pre_build(config):
 
 #: Search weight of a notebook page against a chapter's 1: a reader searching a term should
 #: land on the chapter that explains it before the notebook that computes it.
-NOTEBOOK_SEARCH_BOOST = 0.5
+NOTEBOOK_SEARCH_BOOST = 0.2
 
 
 def on_page_content(html, page, config, files):
