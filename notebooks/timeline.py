@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# # Impact windows, hour by hour
+# # Impact windows
 #
 # The outage was not one event but a chain of overlapping impact windows.
 # DynamoDB's DNS record was empty from 11:48 PM PDT on 19 October until 2:25 AM PDT on 20 October,
@@ -24,12 +24,8 @@
 # them. Windows marked *derived* join two times that the summary states separately.
 
 # %%
-import datetime as dt
-
-import plotly.graph_objects as go
-
-import outage.site.renderer  # noqa: F401  (figures as data plus site-ready HTML)
-from outage.timeline import PDT, load_timeline
+from outage import incident_figures as figures
+from outage.timeline import load_timeline
 
 timeline = load_timeline()
 print(f"{len(timeline.events)} events, {len(timeline.windows)} impact windows")
@@ -37,112 +33,30 @@ print(f"{len(timeline.events)} events, {len(timeline.windows)} impact windows")
 # %% [markdown]
 # ## The windows
 #
-# Each service gets one colour; its sub-windows sit under it, indented.
-# The three primary periods of the summary's opening are drawn with a heavy outline:
+# Each service gets one colour and a heading; its windows follow, each labelled above its bar, and sub-windows are indented under the window they belong to.
+# The three primary periods of the summary's opening have a grey outline:
 # period 1 (DynamoDB API errors), period 2 (NLB connection errors) and period 3 (EC2 launch failures).
-
-# %%
-def pdt(moment: dt.datetime) -> dt.datetime:
-    """A UTC moment as naive PDT wall-clock time, the axis the figure uses."""
-    return moment.astimezone(PDT).replace(tzinfo=None)
-
-
-def depth(window) -> int:
-    """How far a window sits below its service's top-level window."""
-    level = 0
-    while window.parent not in (None, "event"):
-        window = timeline.window(window.parent)
-        level += 1
-    return level
-
-
-def clock(moment: dt.datetime) -> str:
-    local = pdt(moment)
-    return f"{local:%I:%M %p}".lstrip("0") + f" PDT {local.day} Oct ({moment:%H:%M} UTC)"
-
-
-def hover(window) -> str:
-    start, end = timeline.event(window.start_event), timeline.event(window.end_event)
-    hours, minutes = divmod(int(window.duration.total_seconds() // 60), 60)
-    lines = [
-        f"<b>{window.label}</b>",
-        f"{clock(window.start)} → {clock(window.end)}",
-        f"{hours} h {minutes:02d} min" + (" (derived from two stated times)" if window.derived else ""),
-        f"start: {start.id}, {start.source}",
-        f"end: {end.id}, {end.source}",
-    ]
-    return "<br>".join(lines)
-
-
-def row_label(window, width: int = 44) -> str:
-    """The bar's row name: short enough to leave room for the bars; hover shows it in full."""
-    text = window.label if len(window.label) <= width else window.label[: width - 1] + "…"
-    return "· " * depth(window) + text
-
-
-services = list(dict.fromkeys(w.service for w in timeline.windows))
-rows = [row_label(w) for w in timeline.windows]
-
-fig = go.Figure()
-for index, service in enumerate(services):
-    windows = [w for w in timeline.windows if w.service == service]
-    fig.add_trace(
-        go.Bar(
-            name=service,
-            orientation="h",
-            y=[rows[timeline.windows.index(w)] for w in windows],
-            base=[pdt(w.start).isoformat() for w in windows],
-            x=[w.duration.total_seconds() * 1000 for w in windows],
-            marker=dict(
-                line=dict(width=[3 if w.period else 0 for w in windows], color="#7f7f7f"),
-                opacity=[1.0 if depth(w) == 0 or w.period else 0.75 for w in windows],
-            ),
-            hovertext=[hover(w) for w in windows],
-            hoverinfo="text",
-        )
-    )
-
-fig.update_layout(
-    title=dict(text="Impact windows of the us-east-1 outage, 19–20 October 2025 (PDT, UTC−7)", y=0.995),
-    barmode="overlay",
-    height=1180,
-    margin=dict(t=170, l=20, b=40),
-    legend=dict(orientation="h", y=-0.04, yanchor="top"),
-    xaxis=dict(
-        type="date",
-        range=["2025-10-19T23:15:00", "2025-10-20T15:00:00"],
-        tickformat="%-I %p",
-    ),
-    yaxis=dict(
-        autorange="reversed", categoryorder="array", categoryarray=rows,
-        tickfont=dict(size=11), dtick=1,
-    ),
-)
-
-MILESTONES = {
-    "T05": "Trigger: record empty",
-    "T21": "DNS restored",
-    "T28": "DWFM throttle + restarts",
-    "T31": "All leases held",
-    "T41": "NLB failover off",
-    "T43": "Network state normal",
-    "T52": "Event ends",
-}
-for number, (event_id, text) in enumerate(MILESTONES.items()):
-    moment = pdt(timeline.event(event_id).utc).isoformat()
-    fig.add_vline(x=moment, line=dict(width=1, dash="dot", color="#888"))
-    # Alternate heights so that neighbouring labels (4:14 and 5:28 AM) do not overlap.
-    fig.add_annotation(
-        x=moment, y=1.0 + 0.035 * (number % 2), yref="paper", text=text, showarrow=False,
-        textangle=-30, xanchor="left", yanchor="bottom", font=dict(size=11),
-    )
+# The figure function is `outage.incident_figures.impact_windows`.
 
 # %% tags=["figure:impact-windows"]
-fig.show()
+figures.impact_windows(timeline).show()
 
 # %% [markdown]
-# Redshift's impaired clusters run off the right edge: the last of them was restored at 4:05 AM PDT
-# on 21 October. Zoom out (double-click the plot) to see the whole bar.
+# *Figure 1 — Every impact window the summary states, one bar each, in PDT.
+# The dotted lines mark, from left to right: the trigger (11:48 PM, 19 October), DynamoDB's DNS restored (2:25 AM), DWFM throttled and restarted (4:14 AM), every droplet leased (5:28 AM), NLB failover switched off (9:36 AM), network propagation normal (10:36 AM) and the end of the event (2:20 PM).
+# Hover over a bar for its clock times, its length and the summary sections that state its ends.*
+#
+# Redshift's impaired clusters run past the right edge, marked by an arrow: the last of them was restored at 4:05 AM PDT on 21 October.
+#
+# ## The same story in five bars
+#
+# The home page and the overview show a compact version: the trigger, the three primary periods in the order they began, and the whole event, each with its clock times.
+
+# %% tags=["figure:impact-compact"]
+figures.impact_compact(timeline).show()
+
+# %% [markdown]
+# *Figure 2 — The trigger (2 h 37 min) and the event it started (14 h 32 min), in PDT; the dotted line marks 2:25 AM, when DynamoDB's DNS was restored.*
 #
 # ## What this shows
 #
