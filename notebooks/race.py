@@ -59,16 +59,14 @@
 import inspect
 from unittest import mock
 
-import plotly.graph_objects as go
 import yaml
 from IPython.display import Markdown, display
 
-import outage.site.renderer  # noqa: F401  (figures as data plus site-ready HTML)
 from outage.checker import explore, replay
-from outage.race import manifest
+from outage.race import figures, manifest
 from outage.race import model as race
 from outage.race.montecarlo import CADENCES_S as CADENCES, SimParams, estimate, sweep
-from outage.race.report import readable_trace
+from outage.race.report import property_checks, readable_trace
 from outage.race.table import fix_table, format_table
 
 p = race.Params()  # 3 Enactors, plans 1-5, 2 endpoints, keep 1, no fix
@@ -111,123 +109,23 @@ print(f"with the edited rule: {edited.verdict}, {edited.states:,} states")
 
 # %%
 empty = result.result(race.RECORD_NEVER_EMPTY)
-m = race.model(p)
-states = replay(m, empty.trace, result.initial[0])
 for n, line in enumerate(readable_trace(p, result, empty.trace), 1):
     print(f"{n:>2}. {line}")
 
 # %% [markdown]
-# The step-through below draws each state of that trace: the plan store (alive, deleted, not yet published), each endpoint's active plan, and each Enactor's position.
-# The banner says which properties still hold in that state (progress is checked by searching forward from it).
-
-# %%
-def can_progress(s, limit=200_000):
-    """True if some path from s reaches a state where every endpoint has the newest plan."""
-    seen, frontier = {s}, [s]
-    while frontier:
-        nxt = []
-        for x in frontier:
-            if race.newest_applied_everywhere(x):
-                return True
-            for a in race.actions(p, x):
-                y = race.representative(p, race.step(p, x, a))
-                if y not in seen:
-                    seen.add(y)
-                    nxt.append(y)
-        frontier = nxt
-        if len(seen) > limit:
-            raise RuntimeError("search too large")
-    return False
-
-
-def banner(k):
-    s = states[k]
-    checks = {
-        "record never empty": race.record_never_empty(s),
-        "active plan never deleted": race.active_never_deleted(s),
-        "no regression": all(race.no_regression(states[j], empty.trace[j], states[j + 1])
-                             for j in range(k)),
-        "progress": can_progress(s),
-    }
-    marks = " · ".join(f"{name} {'✓' if ok else '✗'}" for name, ok in checks.items())
-    step_text = "start" if k == 0 else f"step {k}: {race.describe(p, states[k - 1], empty.trace[k - 1])}"
-    return f"{step_text}<br>{marks}"
-
-
-ROWS = {"plans": 4.0}
-ROWS.update({f"endpoint {e}": 3.0 - e * 0.7 for e in range(p.endpoints)})
-ROWS.update({f"enactor {i}": 1.2 - i * 0.6 for i in range(p.enactors)})
-
-
-def frame_data(s):
-    gens = list(range(p.plans + 1))
-    colour = ["#2a9d8f" if g <= s.newest and not s.deleted >> g & 1
-              else "#e63946" if s.deleted >> g & 1 else "#c0c0c0" for g in gens]
-    status = ["alive" if c == "#2a9d8f" else "deleted" if c == "#e63946" else "not published"
-              for c in colour]
-    store = go.Scatter(x=gens, y=[ROWS["plans"]] * len(gens), mode="markers+text",
-                       marker=dict(size=26, color=colour, symbol="square"),
-                       text=[str(g) for g in gens],
-                       hovertext=[f"plan {g}: {st}" for g, st in zip(gens, status)],
-                       hoverinfo="text", name="plans")
-    ep_x, ep_y, ep_text, ep_colour = [], [], [], []
-    for e, ep in enumerate(s.endpoints):
-        ep_x.append(ep.active)
-        ep_y.append(ROWS[f"endpoint {e}"])
-        ep_text.append(f"{race.endpoint_name(e)}: plan {ep.active}" + ("" if ep.live else " — EMPTY"))
-        ep_colour.append("#2a9d8f" if ep.live else "#e63946")
-    endpoints = go.Scatter(x=ep_x, y=ep_y, mode="markers+text", text=ep_text,
-                           textposition="middle right", marker=dict(size=18, color=ep_colour,
-                                                                     symbol="diamond"),
-                           name="endpoints")
-    en_x, en_y, en_text = [], [], []
-    for i, en in enumerate(s.enactors):
-        where = f", next: {race.endpoint_name(en.at)}" if en.phase == race.WRITING else ""
-        noun = "last applied" if en.phase == race.IDLE else "plan"
-        en_x.append(en.plan)
-        en_y.append(ROWS[f"enactor {i}"])
-        en_text.append(f"{race.enactor_name(i)}: {race.PHASES[en.phase]}, {noun} {en.plan}{where}")
-    enactors = go.Scatter(x=en_x, y=en_y, mode="markers+text", text=en_text,
-                          textposition="middle right", marker=dict(size=16, symbol="circle"),
-                          name="Enactors")
-    planner = go.Scatter(x=[s.newest], y=[ROWS["plans"] + 0.55], mode="markers+text",
-                         text=["Planner: newest"], textposition="middle right",
-                         marker=dict(size=14, symbol="triangle-down"), name="Planner")
-    return [store, endpoints, enactors, planner]
-
-
-banners = [banner(k) for k in range(len(states))]
-frames = [go.Frame(data=frame_data(s), name=str(k), layout=dict(title=dict(text=banners[k])))
-          for k, s in enumerate(states)]
-step_through = go.Figure(
-    data=frame_data(states[0]), frames=frames,
-    layout=go.Layout(
-        title=dict(text=banners[0], font=dict(size=13)),
-        xaxis=dict(title="plan generation", range=[-0.6, p.plans + 4.5], dtick=1),
-        yaxis=dict(tickvals=list(ROWS.values()),
-                   ticktext=["plan store"] + [race.endpoint_name(e) for e in range(p.endpoints)]
-                   + [race.enactor_name(i) for i in range(p.enactors)],
-                   range=[min(ROWS.values()) - 0.5, ROWS["plans"] + 1.0]),
-        showlegend=False, height=580, margin=dict(t=110, b=30),
-        # The slider sits below the axis title, not on it.
-        sliders=[dict(active=0, currentvalue=dict(prefix="state "), pad=dict(t=80),
-                      steps=[dict(label=str(k), method="animate",
-                                  args=[[str(k)], dict(mode="immediate",
-                                                       frame=dict(duration=0, redraw=True),
-                                                       transition=dict(duration=0))])
-                             for k in range(len(states))])],
-    ),
-)
+# The step-through below draws each state of that trace: the plan store (alive, deleted, not yet published), the newest plan the Planner has published, each endpoint's active plan, and each Enactor with the plan it holds and what it does next.
+# Above the plot, the text says what the step did and which of the four properties still hold in that state (✗ marks a broken one; progress is checked by searching forward from the state).
+# Hover over a mark for the full sentence.
 
 # %% tags=["figure:race-step-through"]
-step_through.show()
+figures.step_through(p, empty.trace).show()
 
 # %% [markdown]
-# *Figure 1. The shortest interleaving that empties a record (3 Enactors, plans 1–5, 2 endpoints, $K = 1$). Drag the slider: squares are plans (green alive, red deleted, grey not yet published), diamonds the endpoints' active plans, circles the Enactors with the plan they hold.*
+# *Figure 1 — The shortest interleaving that empties a record (3 Enactors, plans 1–5, 2 endpoints, $K = 1$). Drag the slider through the ten states. Squares are plans (green alive, dark red deleted, grey not yet published), the triangle marks the Planner's newest plan, diamonds each endpoint's active plan, circles the Enactors at the plan they hold ("→ regional": the endpoint it writes next); the actor of the step is in bold. Look at state 7, where "no regression" breaks, and state 9, where the regional diamond turns red and every property fails at once.*
 #
 # Enactor A takes plan 1 and is then delayed; the Planner publishes plans 2 and 3; Enactor B takes plan 3 and writes the regional endpoint; A, whose check passed long ago, writes plan 1 over it; B writes the IPv6 endpoint and cleans up, deleting plans 0 and 1.
 # Plan 1 is the regional endpoint's active plan, so its record is empty, and in that same state progress is lost: no Enactor can write the regional endpoint again.
-# The no-regression property broke three steps earlier, at A's stale write; that write alone would have been a short, self-healing step back.
+# The no-regression property broke two steps earlier, at A's stale write; that write alone would have been a short, self-healing step back.
 
 # %% [markdown]
 # ## Experiment 2: which fix protects which property
@@ -282,18 +180,6 @@ for n, line in enumerate(readable_trace(race.Params(lock=True), locked, lock_tra
 # %%
 DAYS = 16
 points = sweep(SimParams(), DAYS, seed=0)
-montecarlo = go.Figure()
-for cadence in sorted({e.params.cadence_s for e in points}):
-    line = [e for e in points if e.params.cadence_s == cadence]
-    montecarlo.add_trace(go.Scatter(
-        x=[e.params.tail_index for e in line], y=[e.p for e in line], mode="lines+markers",
-        name=f"a plan every {cadence:g} s",
-        error_y=dict(type="data", symmetric=False, array=[e.high - e.p for e in line],
-                     arrayminus=[e.p - e.low for e in line])))
-montecarlo.update_layout(
-    xaxis=dict(title="back-off tail index (smaller = heavier tail)"),
-    yaxis=dict(title="P(empty record in a day)", range=[0, 1]),
-    legend=dict(title="Planner cadence"), height=420)
 for e in points:
     print(f"tail {e.params.tail_index:g}, cadence {e.params.cadence_s:g} s: "
           f"{e.failed_days}/{e.days} days, 95 % interval [{e.low:.2f}, {e.high:.2f}], "
@@ -304,10 +190,10 @@ assert all(e.failed_days == 0 for e in slow_planner)
 assert all(a.failed_days >= b.failed_days for a, b in zip(points, points[len(CADENCES):]))
 
 # %% tags=["figure:race-montecarlo"]
-montecarlo.show()
+figures.montecarlo(points).show()
 
 # %% [markdown]
-# *Figure 2. Share of simulated days with an empty record, by back-off tail and Planner cadence (16 days per point, 95 % Wilson intervals; keep 5 generations, every timing assumed).*
+# *Figure 2 — Share of simulated days with an empty record, by back-off tail index and Planner cadence (16 days per point, bars are 95 % Wilson intervals; keep 5 generations, every timing assumed; the three lines are drawn slightly apart so that equal points stay visible). Look at how each line rises towards the heavier tails on the left, and how the lines sit higher the faster the Planner publishes.*
 #
 # Heavier back-off tails and faster Planners both make the race likelier: an Enactor must fall more than $K$ generations behind, which needs a back-off longer than about $K$ plan intervals, and then its stale write must land between a newer run's write of that endpoint and that run's clean-up.
 # With a plan every 120 s no simulated day failed at any tail (the cell above asserts it), and at 60 s only the heaviest tail did: consistent with a defect that lay dormant until an unusual delay, and with the talk's remark that with fewer plans the race would not have been exposed.
@@ -366,3 +252,13 @@ assert single.verdict == "holds"
 fixed = estimate(SimParams(tail_index=1.2, cadence_s=30.0, fixes={race.CONDITIONAL_WRITE}), 4, seed=0)
 print(fixed.failed_days, sum(r.stale_writes for r in fixed.results))
 assert fixed.failed_days == 0 and all(r.stale_writes == 0 for r in fixed.results)
+
+# %% [markdown]
+# **5.** In the shortest trace of Experiment 1 (Figure 1), after which step does each property first fail?
+
+# %%
+checks = property_checks(p, replay(race.model(p), empty.trace, result.initial[0]), empty.trace)
+first_failure = {name: next(k for k, c in enumerate(checks) if not c[name]) for name in race.SAFETY}
+print(first_failure)
+assert first_failure == {race.RECORD_NEVER_EMPTY: 9, race.ACTIVE_NEVER_DELETED: 9,
+                         race.NO_REGRESSION: 7, race.PROGRESS: 9}

@@ -4,7 +4,26 @@ and the notebook)."""
 from dataclasses import dataclass
 
 from outage.checker import Exploration, explore, replay
-from outage.race.model import PHASES, WRITING, Params, State, enactor_name, endpoint_name, model
+from outage.race.model import (
+    ACTIVE_NEVER_DELETED,
+    NO_REGRESSION,
+    PHASES,
+    PROGRESS,
+    RECORD_NEVER_EMPTY,
+    WRITING,
+    Params,
+    State,
+    active_never_deleted,
+    actions,
+    enactor_name,
+    endpoint_name,
+    model,
+    newest_applied_everywhere,
+    no_regression,
+    record_never_empty,
+    representative,
+    step,
+)
 
 DEFAULT_MAX_STATES = 2_000_000
 
@@ -61,6 +80,58 @@ def readable_trace(p: Params, exploration: Exploration, trace) -> list[str]:
     m = model(p)
     states = replay(m, trace, exploration.initial[0])
     return [m.describe(s, a) for s, a in zip(states, trace)]
+
+
+def can_progress(p: Params, s: State, max_states: int = 200_000) -> bool:
+    """Whether some sequence of steps from ``s`` reaches a state in which every endpoint has
+    the newest plan: the ``progress`` property decided for the one state ``s``.
+
+    Breadth-first search forward from ``s`` over symmetry classes, stopping at the first goal
+    state. Pure Python (no numpy), so it also runs in the reader's browser. Cost O(V + E) for
+    the V states reachable from ``s`` (all of them when progress is lost); raises
+    ``RuntimeError`` beyond ``max_states``.
+    """
+    start = representative(p, s)
+    seen, frontier = {start}, [start]
+    while frontier:
+        following = []
+        for x in frontier:
+            if newest_applied_everywhere(x):
+                return True
+            for a in actions(p, x):
+                y = representative(p, step(p, x, a))
+                if y not in seen:
+                    seen.add(y)
+                    following.append(y)
+        if len(seen) > max_states:
+            raise RuntimeError(f"more than {max_states:,} states reachable from this state")
+        frontier = following
+    return False
+
+
+def property_checks(p: Params, states, trace) -> list[dict[str, bool]]:
+    """For each state of a replayed trace (``states[k]`` reached by ``trace[:k]``), whether
+    each of the four properties still holds there.
+
+    Record never empty and active plan never deleted are read off the state itself; no
+    regression holds if no step so far moved an endpoint back; progress is searched forward
+    from the state (:func:`can_progress`). Once progress is lost it stays lost (every path
+    from a later state is a path from the earlier one), so later states are not searched.
+    """
+    if len(states) != len(trace) + 1:
+        raise ValueError(f"{len(states)} states do not fit a trace of {len(trace)} steps")
+    out = []
+    regressed = False
+    progress = True
+    for k, s in enumerate(states):
+        if k:
+            regressed = regressed or not no_regression(states[k - 1], trace[k - 1], s)
+        progress = progress and can_progress(p, s)
+        out.append({RECORD_NEVER_EMPTY: record_never_empty(s),
+                    ACTIVE_NEVER_DELETED: active_never_deleted(s),
+                    NO_REGRESSION: not regressed,
+                    PROGRESS: progress})
+    return out
 
 
 def state_summary(p: Params, s: State) -> str:
