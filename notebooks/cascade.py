@@ -66,37 +66,20 @@
 from dataclasses import replace
 
 import numpy as np
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-import outage.site.renderer  # noqa: F401  (figures as data plus site-ready HTML)
-from outage.cascade import clock, dwfm_des, dwfm_fluid, milestones, netmgr, nlb, phase, scenarios
+from outage.cascade import clock, dwfm_des, dwfm_fluid, figures, milestones, netmgr, nlb, phase, scenarios
 from outage.cascade.assumptions import load_assumptions
 from outage.cascade.dwfm_params import DwfmParams
+from outage.cascade.figures import wall_clock
 
 results = scenarios.run_all()
 for name in ("as-happened", "no-intervention", "queue-admission", "velocity-control"):
-    found = {k: clock.pdt(v) for k, v in results[name].milestones.items()}
+    found = {k: wall_clock(v) for k, v in results[name].milestones.items()}
     print(f"{name:17s}", ", ".join(f"{k} {v}" for k, v in found.items()))
 
-# %%
-# Shared figure helpers: x is PDT clock hours on 20 Oct (11:48 PM on 19 Oct is -0.2).
-AWS = {"02:25": "DynamoDB back", "04:14": "throttle + restart", "05:28": "all leases",
-       "06:21": "NM latency up", "09:36": "failover off", "10:36": "NM normal"}
-
-
-def hours(t_s):
-    return (np.asarray(t_s) - clock.at("00:00")) / 3600
-
-
-def timeline_axes(fig, marks=tuple(AWS), rows=1):
-    ticks = list(range(0, 16, 2))
-    fig.update_xaxes(tickvals=ticks, ticktext=[f"{h:02d}:00" for h in ticks])
-    fig.update_xaxes(title_text="PDT, 20 Oct 2025", **(dict(row=rows, col=1) if rows > 1 else {}))
-    for hhmm in marks:
-        fig.add_vline(x=hours(clock.at(hhmm)), line_dash="dot", line_width=1)
-        fig.add_annotation(x=hours(clock.at(hhmm)), y=1.0, yref="paper", text=f"{hhmm} {AWS[hhmm]}",
-                           showarrow=False, textangle=-90, xanchor="right", yanchor="top", font_size=10)
+# %% [markdown]
+# The figures come from `outage.cascade.figures`, which draws the records `scenarios.run` returns.
+# On every time axis the dotted lines are the times AWS reports, each labelled with its PDT clock time; hover over a label to read what happened then.
 
 # %% [markdown]
 # ## Experiment 1: the night as it happened, and without the 4:14 AM action
@@ -105,29 +88,16 @@ def timeline_axes(fig, marks=tuple(AWS), rows=1):
 # 100,000 droplets on 100 hosts.
 
 # %%
-fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.05)
-for name, dash in (("as-happened", "solid"), ("no-intervention", "dash")):
-    r = results[name].dwfm
-    x = hours(r.t_s)
-    fig.add_trace(go.Scatter(x=x, y=r.leased_fraction, name=f"{name}: leases held", line_dash=dash), row=1, col=1)
-    fig.add_trace(go.Scatter(x=x, y=r.queue_wait_s, name=f"{name}: queue wait", line_dash=dash), row=2, col=1)
-    fig.add_trace(go.Scatter(x=x, y=r.goodput_per_s, name=f"{name}: goodput", line_dash=dash), row=3, col=1)
-fig.add_hline(y=DwfmParams().attempt_timeout_s, line_dash="dot", row=2, col=1)
-fig.update_yaxes(title_text="share leased", range=[0, 1.05], row=1, col=1)
-fig.update_yaxes(title_text="queued work / worker (s)", row=2, col=1)
-fig.update_yaxes(title_text="attempts done in time / s", row=3, col=1)
-timeline_axes(fig, marks=("02:25", "04:14", "05:28"), rows=3)
-fig.update_layout(title="DWFM: leases, queue and goodput (100,000 droplets)", height=720)
 happened = results["as-happened"]
 print(f"lowest share leased {happened.dwfm.leased_fraction.min():.1%}; "
-      f"all leases back {clock.pdt(happened.milestones['all_leases_restored'])} (AWS 05:28); "
-      f"no intervention at 14:48: {results['no-intervention'].dwfm.leased_fraction[-1]:.1%} leased")
+      f"all leases back {wall_clock(happened.milestones['all_leases_restored'])} (AWS 5:28 AM); "
+      f"no intervention at 2:48 PM: {results['no-intervention'].dwfm.leased_fraction[-1]:.1%} leased")
 
 # %% tags=["figure:cascade-dwfm"]
-fig.show()
+figures.dwfm_chart(happened.dwfm, results["no-intervention"].dwfm, DwfmParams().attempt_timeout_s).show()
 
 # %% [markdown]
-# *Figure 1. Share of droplets holding a lease, queued work per worker (dotted line: the 120 s attempt timeout), and attempts completed in time per second; solid as happened, dashed without the 4:14 AM action. Dotted verticals: AWS times.*
+# *Figure 1 — Top to bottom: share of droplets holding a lease, queued work per worker (dotted line: the 120 s attempt timeout), and attempts completed in time per second; solid as happened, dashed without the 4:14 AM action. Dotted verticals: DynamoDB back (2:25 AM), throttle and restart (4:14 AM), all leases back (5:28 AM PDT), as AWS reports them.*
 #
 # While DynamoDB is down the share of leases decays; at 2:25 AM PDT checks queue establishments costing 8 times a renewal, the queue passes the timeout within minutes, and goodput drops to zero.
 # It stays there: with nobody acting, the queue stays full for the rest of the day and even the leases that survived lapse, because their renewals time out too.
@@ -139,20 +109,15 @@ fig.show()
 # The knob: restart only, throttle only, both.
 
 # %%
-fig = go.Figure()
-for name in ("as-happened", "restart-only", "throttle-only", "no-intervention"):
-    r = results[name].dwfm
-    fig.add_trace(go.Scatter(x=hours(r.t_s), y=r.leased_fraction, name=name))
-timeline_axes(fig, marks=("02:25", "04:14", "05:28"))
-fig.update_layout(title="Restart and throttle are both needed", yaxis_title="share leased", yaxis_range=[0, 1.05])
 for name in ("restart-only", "throttle-only"):
-    print(f"{name}: all leases back {clock.pdt(results[name].milestones['all_leases_restored'])}")
+    print(f"{name}: all leases back {wall_clock(results[name].milestones['all_leases_restored'])}")
 
 # %% tags=["figure:cascade-halves"]
-fig.show()
+figures.halves_chart(*(results[name].dwfm for name in
+                       ("as-happened", "restart-only", "throttle-only", "no-intervention"))).show()
 
 # %% [markdown]
-# *Figure 2. Share of droplets leased under each half of the 4:14 AM action.*
+# *Figure 2 — Share of droplets leased under each half of the 4:14 AM action: restart and throttle both (as happened), restart only, throttle only, and neither. Restart and throttle are both needed.*
 #
 # Restarting without a throttle empties the queues, but every unleased droplet queues an establishment within one check interval, the queue passes the timeout again and the fleet re-collapses.
 # Throttling without a restart changes nothing: the queues are already full of attempts that time out and re-queue.
@@ -169,26 +134,19 @@ controls = scenarios.SCENARIOS["as-happened"].dwfm
 horizon_s = clock.at("06:30")
 fluid = dwfm_fluid.simulate(small, controls, horizon_s)
 des = [dwfm_des.simulate(small, controls, horizon_s, seed=100 + i) for i in range(6)]
-fig = go.Figure()
-for i, r in enumerate(des):
-    fig.add_trace(go.Scatter(x=hours(r.t_s), y=r.leased_fraction, name="discrete-event" if i == 0 else None,
-                             showlegend=i == 0, legendgroup="des", line=dict(width=1), opacity=0.5))
-fig.add_trace(go.Scatter(x=hours(fluid.t_s), y=fluid.leased_fraction, name="fluid", line=dict(width=3)))
-timeline_axes(fig, marks=("02:25", "04:14", "05:28"))
-fig.update_layout(title="Fluid model against the discrete-event simulation", yaxis_title="share leased")
 des_fraction = np.array([r.leased_fraction for r in des])
 gap = np.abs(des_fraction.mean(axis=0) - fluid.leased_fraction)
 restore = [milestones.dwfm_milestones(r, clock.DYNAMODB_DNS_RESTORED_S)["all_leases_restored"] for r in des]
 fluid_restore = milestones.dwfm_milestones(fluid, clock.DYNAMODB_DNS_RESTORED_S)["all_leases_restored"]
 print(f"largest gap {gap.max():.3f}, rms {np.sqrt(np.mean(gap**2)):.3f}; spread across seeds up to "
-      f"{des_fraction.std(axis=0).max():.3f}; all leases back: fluid {clock.pdt(fluid_restore)}, "
-      f"discrete-event {clock.pdt(min(restore))}-{clock.pdt(max(restore))}")
+      f"{des_fraction.std(axis=0).max():.3f}; all leases back: fluid {wall_clock(fluid_restore)}, "
+      f"discrete-event {wall_clock(min(restore))}–{wall_clock(max(restore))}")
 
 # %% tags=["figure:cascade-agreement"]
-fig.show()
+figures.agreement_chart(fluid, des).show()
 
 # %% [markdown]
-# *Figure 3. Share leased, 2,000 droplets: six discrete-event replications (thin) and the fluid model (thick).*
+# *Figure 3 — Share leased, 2,000 droplets: six discrete-event replications (thin) and the fluid model (thick).*
 #
 # The curves agree within the tolerance the tests state (largest gap 0.06, root-mean-square 0.03, all-leased time within 10 minutes).
 # The largest gap is just after 2:25 AM PDT, where the fluid model's lagged wait decides when timeouts start; the discrete-event queues keep succeeding a minute or so longer.
@@ -199,32 +157,18 @@ fig.show()
 # The knobs: Network Manager relief (on at an assumed 7:00 AM PDT, or never) and NLB automatic failover (disabled at 9:36 AM PDT, or kept).
 
 # %%
-fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06)
-for name, dash in (("as-happened", "solid"), ("no-netmgr-relief", "dash")):
-    nm = results[name].netmgr
-    fig.add_trace(go.Scatter(x=hours(nm.t_s), y=nm.latency_s / 60, name=f"{name}: propagation latency",
-                             line_dash=dash), row=1, col=1)
-for name, dash in (("as-happened", "solid"), ("failover-kept", "dash")):
-    lb = results[name].nlb
-    fig.add_trace(go.Scatter(x=hours(lb.t_s), y=lb.capacity_fraction, name=f"{name}: NLB capacity",
-                             line_dash=dash), row=2, col=1)
-fig.add_hline(y=nlb.NlbParams().load_fraction, line_dash="dot", row=2, col=1)
-fig.update_yaxes(title_text="latency (min)", row=1, col=1)
-fig.update_yaxes(title_text="capacity in service", range=[0, 1.05], row=2, col=1)
-timeline_axes(fig, marks=("05:28", "06:21", "09:36", "10:36"), rows=2)
-fig.update_layout(title="Network Manager latency and NLB capacity", height=600)
 for name in ("as-happened", "no-netmgr-relief", "failover-kept"):
     m = results[name].milestones
-    print(f"{name:17s} latency elevated {clock.pdt(m['propagation_latency_elevated'])}, backlog cleared "
-          f"{clock.pdt(m['network_backlog_cleared'])}, NLB errors {clock.pdt(m['nlb_errors_start'])}-"
-          f"{clock.pdt(m['nlb_errors_end'])}, lowest capacity {results[name].nlb_min_capacity_fraction:.0%}")
+    print(f"{name:17s} latency elevated {wall_clock(m['propagation_latency_elevated'])}, backlog cleared "
+          f"{wall_clock(m['network_backlog_cleared'])}, NLB errors {wall_clock(m['nlb_errors_start'])}–"
+          f"{wall_clock(m['nlb_errors_end'])}, lowest capacity {results[name].nlb_min_capacity_fraction:.0%}")
 print(f"largest share of NLB targets without network state: {happened.nlb.unpropagated_fraction.max():.0%}")
 
 # %% tags=["figure:cascade-netmgr-nlb"]
-fig.show()
+figures.netmgr_nlb_chart(happened, results["no-netmgr-relief"], results["failover-kept"]).show()
 
 # %% [markdown]
-# *Figure 4. Top: Network Manager's propagation latency, with the assumed 7:00 AM PDT load reduction (solid) and without (dashed). Bottom: a typical multi-AZ NLB's capacity in service; dotted line: its load (55%).*
+# *Figure 4 — From 4:00 AM PDT. Top: Network Manager's propagation latency, with the assumed 7:00 AM PDT load reduction (solid) and without (dashed). Bottom: a typical multi-AZ NLB's capacity in service, with automatic failover disabled at 9:36 AM (solid) and kept (dashed); dotted line: its load (55%). Dotted verticals: all leases back (5:28 AM), latency rising (6:21 AM), failover disabled (9:36 AM) and latency normal (10:36 AM PDT), as AWS reports them.*
 #
 # While leases return after 4:14 AM PDT the throttle's tokens all go to lease establishments, so the changes that were held back stay in DWFM; they reach Network Manager in a burst as the last leases return, and the backlog then drains with Network Manager's spare capacity only, ending five hours after the last lease. Without the load reduction it would run into the early afternoon.
 # While the latency is over an hour, Little's law puts up to half the targets without network state; their checks flap, the checker falls behind, and failover withdraws two AZs: capacity falls well below the load.
@@ -237,30 +181,18 @@ fig.show()
 # The knobs: DWFM admitting new work by the size of its waiting queue (remediation "rate-limit incoming work by queue size"), and a velocity control capping the capacity health checks may remove (one AZ of three, assumed).
 
 # %%
-fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06)
-for name in ("as-happened", "queue-admission"):
-    r = results[name].dwfm
-    fig.add_trace(go.Scatter(x=hours(r.t_s), y=r.leased_fraction, name=f"{name}: leases held"), row=1, col=1)
-for name in ("failover-kept", "velocity-control"):
-    lb = results[name].nlb
-    fig.add_trace(go.Scatter(x=hours(lb.t_s), y=lb.capacity_fraction, name=f"{name}: NLB capacity"), row=2, col=1)
-fig.add_hline(y=nlb.NlbParams().load_fraction, line_dash="dot", row=2, col=1)
-fig.update_yaxes(title_text="share leased", range=[0, 1.05], row=1, col=1)
-fig.update_yaxes(title_text="capacity in service", range=[0, 1.05], row=2, col=1)
-timeline_axes(fig, marks=("02:25", "04:14", "05:28", "09:36"), rows=2)
-fig.update_layout(title="Queue-based admission and velocity control", height=600)
 qa = results["queue-admission"]
-print(f"queue admission: all leases back {clock.pdt(qa.milestones['all_leases_restored'])}, no host congested: "
-      f"{qa.dwfm.congested_hosts.max() == 0}; backlog cleared {clock.pdt(qa.milestones['network_backlog_cleared'])}; "
-      f"NLB errors {clock.pdt(qa.milestones['nlb_errors_start'])}-{clock.pdt(qa.milestones['nlb_errors_end'])}")
+print(f"queue admission: all leases back {wall_clock(qa.milestones['all_leases_restored'])}, no host congested: "
+      f"{qa.dwfm.congested_hosts.max() == 0}; backlog cleared {wall_clock(qa.milestones['network_backlog_cleared'])}; "
+      f"NLB errors {wall_clock(qa.milestones['nlb_errors_start'])}–{wall_clock(qa.milestones['nlb_errors_end'])}")
 print(f"velocity control: lowest capacity {results['velocity-control'].nlb_min_capacity_fraction:.0%} "
       f"against a load of {nlb.NlbParams().load_fraction:.0%}")
 
 # %% tags=["figure:cascade-remediations"]
-fig.show()
+figures.remediations_chart(happened, qa, results["failover-kept"], results["velocity-control"]).show()
 
 # %% [markdown]
-# *Figure 5. Top: share leased as happened and with queue-based admission (no restart, no throttle). Bottom: NLB capacity with automatic failover kept, without and with the velocity control.*
+# *Figure 5 — Top: share leased as happened and with queue-based admission (no restart, no throttle). Bottom: NLB capacity with automatic failover kept, without and with the velocity control; dotted line: the load (55%).*
 #
 # Admitting establishment work only while the queue is short keeps every attempt inside its timeout, so DWFM never collapses and the fleet is re-leased by 3:12 AM PDT, without any operator action.
 # The same change pulls Network Manager's backlog, and with it the NLB trouble, about two and a half hours earlier (errors 2:43–5:12 AM PDT); on its own it shortens the cascade rather than removing its later stages.
@@ -273,36 +205,15 @@ fig.show()
 
 # %%
 diagram = phase.sweep()
-# One square marker per grid point, one trace per region (the site's plotly.js has no heat maps).
-outage_grid, fleet_grid = np.meshgrid(diagram.outage_hours, diagram.fleet_droplets)
-REGION_COLOURS = {phase.HEALS: "#7fbf7f", phase.NEEDS_HELP: "#f2c46d", phase.OVERLOADED: "#d46a6a"}
-fig = go.Figure()
-for region, colour in REGION_COLOURS.items():
-    cells = diagram.region == region
-    fig.add_trace(go.Scatter(
-        x=outage_grid[cells], y=fleet_grid[cells], mode="markers", name=region,
-        marker=dict(symbol="square", size=15, color=colour),
-        hovertemplate="outage %{x} h, fleet %{y}: " + region + "<extra></extra>",
-    ))
-estimate = phase.capacity_boundary_hours(DwfmParams(), diagram.droplets_per_host)
-fig.add_trace(go.Scatter(x=estimate, y=diagram.fleet_droplets, mode="lines", name="open-loop capacity estimate",
-                         line=dict(dash="dash", color="#555")))
-fig.add_trace(go.Scatter(x=[157 / 60], y=[DwfmParams().fleet_droplets], mode="markers+text", name="the incident",
-                         text=["11:48 PM-2:25 AM"], textposition="top center", marker=dict(size=12, symbol="x")))
-edge = phase.overload_droplets_per_host(DwfmParams()) * diagram.hosts
-fig.add_hline(y=edge, line_dash="dot", annotation_text="overloaded beyond this fleet even without an outage")
-fig.update_layout(title="Where DWFM heals by itself (green), needs help (amber), is overloaded (red)",
-                  xaxis_title="DynamoDB outage (hours)", yaxis_title="fleet (droplets, 100 DWFM hosts)",
-                  xaxis_range=[-0.15, 5.15], height=620)
 row = list(diagram.droplets_per_host).index(1000)
 print("default fleet heals after outages of up to",
       max(h for h, r in zip(diagram.outage_hours, diagram.region[row]) if r == phase.HEALS), "h")
 
 # %% tags=["figure:cascade-phase"]
-fig.show()
+figures.phase_map(diagram, DwfmParams(), incident_outage_s=clock.DYNAMODB_DNS_RESTORED_S).show()
 
 # %% [markdown]
-# *Figure 6. Outcome of each (outage length, fleet size) pair without intervention. Dashed: the open-loop estimate of where re-lease work first exceeds a check interval's capacity. Dotted: the fleet beyond which even the healthy state collapses. Cross: the incident under the default assumptions.*
+# *Figure 6 — Where DWFM heals by itself (green), needs help (amber) or is overloaded (red), for each pair of outage length and fleet size without intervention. Dashed: the open-loop estimate of where re-lease work first exceeds a check interval's capacity. Dotted: the fleet beyond which even the healthy state collapses. Cross: the incident (11:48 PM–2:25 AM PDT) under the default assumptions.*
 #
 # Three regions, as in the metastability literature: small fleets heal from any outage in the range; above a load threshold the fleet is *vulnerable*, and an outage longer than a threshold that falls as the fleet grows tips it into a collapse it cannot leave; beyond about 266,000 droplets it fails even with no outage.
 # Under these assumptions the incident sits deep in the needs-help region: any outage over about half an hour would have left DWFM collapsed.
@@ -340,7 +251,7 @@ slow = milestones.dwfm_milestones(dwfm_fluid.simulate(DwfmParams(), half, clock.
                                   clock.DYNAMODB_DNS_RESTORED_S)["all_leases_restored"]
 base = happened.milestones["all_leases_restored"]
 ratio = (slow - clock.at("04:14")) / (base - clock.at("04:14"))
-print(f"all leases back {clock.pdt(slow)}; {ratio:.2f}x as long after 4:14 AM")
+print(f"all leases back {wall_clock(slow)}; {ratio:.2f}x as long after 4:14 AM")
 assert 1.6 < ratio < 2.2
 
 # %% [markdown]
@@ -390,9 +301,9 @@ unthrottled = replace(happened.dwfm, admission_limit_per_s=np.full_like(happened
 params = netmgr.NetmgrParams()
 early = netmgr.simulate(params, scenarios.SCENARIOS["as-happened"].netmgr, unthrottled)
 found = milestones.netmgr_milestones(early, params.latency_elevated_s, params.latency_normal_s)
-print(f"latency elevated {clock.pdt(found['propagation_latency_elevated'])} "
-      f"(as happened {clock.pdt(happened.milestones['propagation_latency_elevated'])}); backlog cleared "
-      f"{clock.pdt(found['network_backlog_cleared'])} (as happened {clock.pdt(happened.milestones['network_backlog_cleared'])})")
+print(f"latency elevated {wall_clock(found['propagation_latency_elevated'])} "
+      f"(as happened {wall_clock(happened.milestones['propagation_latency_elevated'])}); backlog cleared "
+      f"{wall_clock(found['network_backlog_cleared'])} (as happened {wall_clock(happened.milestones['network_backlog_cleared'])})")
 assert found["propagation_latency_elevated"] < clock.at("05:00") < happened.milestones["propagation_latency_elevated"]
 # Earlier, and sooner: Network Manager starts on the backlog while leases are still returning.
 assert found["network_backlog_cleared"] < happened.milestones["network_backlog_cleared"] - 30 * 60

@@ -1,0 +1,368 @@
+"""Figures of the cascade notebook, drawn from the models' records.
+
+Every function takes records (`DwfmRecord`, `CascadeResult` from `scenarios.run`, the
+`PhaseDiagram` of `phase.sweep`) and returns a `plotly.graph_objects.Figure` that follows the
+site's conventions (`outage.plotting`): no title (the notebook's caption says what to look at),
+the legend above the plot, times on a PDT wall-clock axis, and AWS's reported times as dotted
+lines labelled with their clock time (what happened at each is in the label's hover text).
+
+Model time is seconds since the trigger, 11:48 PM PDT on 19 Oct (`outage.cascade.clock`); the
+figures turn it into naive PDT datetimes, the form `plotting.time_axis` expects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from outage import plotting
+from outage.cascade import clock, phase
+from outage.cascade.dwfm_params import DwfmParams
+from outage.cascade.phase import PhaseDiagram
+from outage.cascade.records import DwfmRecord
+from outage.cascade.scenarios import CascadeResult
+from outage.site.renderer import COLORWAY
+
+#: Axis title of every time axis here: the runs start at 11:48 PM on 19 Oct.
+TIME_TITLE = "time (PDT, 19–20 Oct)"
+
+#: A time AWS reports, drawn as a dotted line: (model seconds, what happened, in readers' words).
+Mark = tuple[float, str]
+
+DYNAMODB_BACK: Mark = (clock.DYNAMODB_DNS_RESTORED_S, "DynamoDB's DNS record restored")
+THROTTLE_AND_RESTART: Mark = (clock.DWFM_THROTTLE_AND_RESTART_S, "DWFM work throttled and hosts restarted")
+ALL_LEASES: Mark = (clock.ALL_LEASES_RESTORED_OBSERVED_S, "all leases re-established")
+LATENCY_RISING: Mark = (clock.NETMGR_LATENCY_RISING_OBSERVED_S, "Network Manager propagation latency rising")
+FAILOVER_OFF: Mark = (clock.NLB_FAILOVER_DISABLED_S, "NLB automatic failover disabled")
+NETMGR_NORMAL: Mark = (clock.NETMGR_BACKLOG_CLEARED_OBSERVED_S, "Network Manager latency back to normal")
+
+DWFM_MARKS: tuple[Mark, ...] = (DYNAMODB_BACK, THROTTLE_AND_RESTART, ALL_LEASES)
+NETMGR_MARKS: tuple[Mark, ...] = (ALL_LEASES, LATENCY_RISING, FAILOVER_OFF, NETMGR_NORMAL)
+REMEDIATION_MARKS: tuple[Mark, ...] = (DYNAMODB_BACK, THROTTLE_AND_RESTART, ALL_LEASES, FAILOVER_OFF)
+
+#: Fills of the phase map's regions; the text on them takes `plotting.text_colour_on`.
+REGION_COLOURS = {phase.HEALS: "#7fbf7f", phase.NEEDS_HELP: "#f2c46d", phase.OVERLOADED: "#d46a6a"}
+
+_START = clock.TRIGGER.replace(tzinfo=None)
+_BLUE, _ORANGE, _RED, _GREEN = COLORWAY[:4]
+
+
+def moment(t_s: float) -> datetime:
+    """Naive PDT datetime of model time `t_s` (seconds since 11:48 PM PDT, 19 Oct)."""
+    return _START + timedelta(seconds=float(t_s))
+
+
+def wall_clock(t_s: float | None) -> str:
+    """Model time as the site writes times, to the nearest minute: '5:27 AM'; 'never' for None
+    (a milestone the run does not reach)."""
+    if t_s is None:
+        return "never"
+    return plotting.clock(moment(round(float(t_s) / 60.0) * 60.0))
+
+
+def _iso(t_s: float) -> str:
+    return moment(t_s).isoformat(sep=" ")
+
+
+def _time_x(t_s: np.ndarray) -> dict:
+    """x of a trace on a time axis: start and step for an even grid (what the records use,
+    and far smaller than one datetime per sample), else every sample's datetime."""
+    t = np.asarray(t_s, float)
+    steps = np.diff(t)
+    if len(t) > 1 and np.allclose(steps, steps[0]):
+        return dict(x0=_iso(t[0]), dx=float(steps[0]) * 1000.0)  # dx in milliseconds on a date axis
+    return dict(x=[_iso(v) for v in t])
+
+
+def _line(t_s, y, name: str, colour: str, hover: str, dash: str = "solid", **extra) -> go.Scatter:
+    return go.Scatter(
+        **_time_x(t_s), y=y, name=name, mode="lines", line=dict(color=colour, dash=dash),
+        hovertemplate=f"%{{x}}: {hover}<extra>{name}</extra>", **extra,
+    )
+
+
+def _time_axes(fig: go.Figure, rows: int, start_s: float | None = None, end_s: float | None = None) -> None:
+    axis = plotting.time_axis(TIME_TITLE)
+    if start_s is not None and end_s is not None:
+        axis["range"] = [_iso(start_s), _iso(end_s)]
+    title = axis.pop("title")
+    fig.update_xaxes(**axis)
+    fig.update_xaxes(title=title, row=rows, col=1)
+
+
+_LABEL_PX = 54  # width of a label like "10:36 AM" at 11 px, with a little air
+_PHONE_PLOT_PX = 270  # plot width at 358 px, the narrowest the site shows
+
+
+def mark_labels(times_s: Sequence[float], start_s: float, end_s: float) -> list[tuple[int, str]]:
+    """Where each mark's label goes: its row (0 the top one) and its side of the line
+    ("left": the label starts at the line; "right": it ends there, for a mark too near the
+    end of the axis). A label takes the highest row where it cannot touch another at phone
+    width, where the axis's span fills about 270 px."""
+    gap_s = _LABEL_PX / _PHONE_PLOT_PX * (end_s - start_s)
+    taken: list[list[tuple[float, float]]] = []
+    placed = []
+    for t in times_s:
+        anchor = "left" if t + gap_s <= end_s else "right"
+        span = (t, t + gap_s) if anchor == "left" else (t - gap_s, t)
+        level = next((k for k, spans in enumerate(taken)
+                      if all(span[1] <= lo or span[0] >= hi for lo, hi in spans)), len(taken))
+        if level == len(taken):
+            taken.append([])
+        taken[level].append(span)
+        placed.append((level, anchor))
+    return placed
+
+
+def _add_marks(fig: go.Figure, marks: Sequence[Mark], rows: int, start_s: float, end_s: float) -> float:
+    """Dotted lines at AWS's times in every row; in the top row's headroom each carries its
+    clock time, staggered so that neighbouring labels do not collide on a phone. What
+    happened then is in the label's hover text (and the caption). Returns the factor by which
+    the top row's axis must reach beyond its data to leave room for the labels."""
+    marks = sorted(m for m in marks if start_s <= m[0] <= end_s)
+    placed = mark_labels([t for t, _ in marks], start_s, end_s)
+    for (t_s, what), (level, anchor) in zip(marks, placed):
+        when = plotting.clock(moment(t_s))
+        for row in range(1, rows + 1):
+            fig.add_vline(x=_iso(t_s), line=dict(dash="dot", width=1, color="#8c8c8c"), row=row, col=1)
+        fig.add_annotation(
+            x=_iso(t_s), xref="x", y=1, yref="y domain", yshift=-2 - 14 * level, text=when,
+            hovertext=f"{when} PDT: {what} (AWS)", showarrow=False, xanchor=anchor, yanchor="top",
+            xshift=2 if anchor == "left" else -2, font=dict(size=11),
+        )
+    levels = 1 + max((level for level, _ in placed), default=-1)
+    height = fig.layout.height or 420
+    row_px = (height - 170) / rows  # legend, axis titles and gaps take about 170 px on a phone
+    return 1 / (1 - min(0.5, (6 + 14 * levels) / row_px)) if levels else 1.05
+
+
+def _share_axis(fig: go.Figure, title: str, row: int, top: float = 1.05) -> None:
+    """A 0-100 % axis reaching to `top` (the top row: headroom above 100 % for the labels)."""
+    fig.update_yaxes(title_text=title, tickformat=".0%", tickvals=[0, 0.25, 0.5, 0.75, 1],
+                     range=[0, top], row=row, col=1)
+
+
+def dwfm_chart(as_happened: DwfmRecord, no_intervention: DwfmRecord, attempt_timeout_s: float,
+               marks: Sequence[Mark] = DWFM_MARKS) -> go.Figure:
+    """Leases held, queue wait and goodput through the night, with the 4:14 AM action (solid)
+    and without (dashed); the attempt timeout as a dotted line on the queue wait."""
+    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.05)
+    for record, name, dash in ((as_happened, "as happened", "solid"), (no_intervention, "no action", "dash")):
+        colour = _BLUE if dash == "solid" else _ORANGE
+        common = dict(dash=dash, legendgroup=name)
+        fig.add_trace(_line(record.t_s, record.leased_fraction, name, colour, "%{y:.1%} of droplets leased",
+                            **common), row=1, col=1)
+        fig.add_trace(_line(record.t_s, record.queue_wait_s, name, colour, "queue wait %{y:.0f} s",
+                            showlegend=False, **common), row=2, col=1)
+        fig.add_trace(_line(record.t_s, record.goodput_per_s, name, colour, "%{y:.0f} attempts done in time per s",
+                            showlegend=False, **common), row=3, col=1)
+    fig.add_hline(y=attempt_timeout_s, line=dict(dash="dot", width=1.5, color="#8c8c8c"), row=2, col=1,
+                  annotation=dict(text=f"timeout {attempt_timeout_s:.0f} s", font_size=11),
+                  annotation_position="bottom right")
+    fig.update_layout(height=720)
+    fig.update_yaxes(title_text="queue wait (s)", rangemode="tozero", row=2, col=1)
+    fig.update_yaxes(title_text="goodput (per s)", rangemode="tozero", row=3, col=1)
+    _time_axes(fig, rows=3)
+    headroom = _add_marks(fig, marks, rows=3, start_s=as_happened.t_s[0], end_s=as_happened.t_s[-1])
+    _share_axis(fig, "leases held (%)", row=1, top=headroom)
+    return fig
+
+
+def halves_chart(both: DwfmRecord, restart_only: DwfmRecord, throttle_only: DwfmRecord, neither: DwfmRecord,
+                 marks: Sequence[Mark] = DWFM_MARKS) -> go.Figure:
+    """Share of droplets leased under each half of the 4:14 AM action, both and neither."""
+    fig = make_subplots(rows=1, cols=1)
+    runs = ((both, "restart and throttle (as happened)", _BLUE, "solid"),
+            (restart_only, "restart only", _GREEN, "solid"),
+            (throttle_only, "throttle only", _RED, "solid"),
+            (neither, "neither", _ORANGE, "dash"))
+    for record, name, colour, dash in runs:
+        fig.add_trace(_line(record.t_s, record.leased_fraction, name, colour, "%{y:.1%} of droplets leased",
+                            dash=dash))
+    _time_axes(fig, rows=1)
+    headroom = _add_marks(fig, marks, rows=1, start_s=both.t_s[0], end_s=both.t_s[-1])
+    _share_axis(fig, "leases held (%)", row=1, top=headroom)
+    return fig
+
+
+def agreement_chart(fluid: DwfmRecord, discrete_event: Sequence[DwfmRecord],
+                    marks: Sequence[Mark] = DWFM_MARKS) -> go.Figure:
+    """The fluid model's share leased (thick) over the discrete-event replications (thin)."""
+    fig = make_subplots(rows=1, cols=1)
+    for i, record in enumerate(discrete_event):
+        fig.add_trace(_line(record.t_s, record.leased_fraction, "discrete-event runs", _ORANGE,
+                            f"%{{y:.1%}} leased (replication {i + 1})", showlegend=i == 0,
+                            legendgroup="discrete-event", opacity=0.6))
+        fig.data[-1].line.width = 1
+    fig.add_trace(_line(fluid.t_s, fluid.leased_fraction, "fluid model", _BLUE, "%{y:.1%} leased"))
+    fig.data[-1].line.width = 3
+    _time_axes(fig, rows=1)
+    headroom = _add_marks(fig, marks, rows=1, start_s=fluid.t_s[0], end_s=fluid.t_s[-1])
+    _share_axis(fig, "leases held (%)", row=1, top=headroom)
+    return fig
+
+
+def netmgr_nlb_chart(as_happened: CascadeResult, no_relief: CascadeResult, failover_kept: CascadeResult,
+                     marks: Sequence[Mark] = NETMGR_MARKS, start_s: float = clock.at("04:00")) -> go.Figure:
+    """Network Manager's propagation latency (top) and one NLB's capacity in service (bottom,
+    with its load dotted), from `start_s` (before it both are quiet) to the end of the runs."""
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06)
+    names = {id(as_happened): ("as happened", _BLUE, "solid"),
+             id(no_relief): ("no Network Manager relief", _ORANGE, "dash"),
+             id(failover_kept): ("failover kept", _RED, "dash")}
+    shown = set()
+    for result, row in ((as_happened, 1), (no_relief, 1), (as_happened, 2), (failover_kept, 2)):
+        name, colour, dash = names[id(result)]
+        if row == 1:
+            nm = result.netmgr
+            trace = _line(nm.t_s, nm.latency_s / 60, name, colour, "propagation latency %{y:.0f} min", dash=dash,
+                          legendgroup=name, showlegend=name not in shown)
+        else:
+            lb = result.nlb
+            trace = _line(lb.t_s, lb.capacity_fraction, name, colour, "%{y:.0%} of capacity in service", dash=dash,
+                          legendgroup=name, showlegend=name not in shown)
+        shown.add(name)
+        fig.add_trace(trace, row=row, col=1)
+    load = as_happened.nlb.load_fraction
+    fig.add_hline(y=load, line=dict(dash="dot", width=1.5, color="#8c8c8c"), row=2, col=1,
+                  annotation=dict(text=f"load {load:.0%}", font_size=11), annotation_position="bottom right")
+    fig.update_layout(height=600)
+    _share_axis(fig, "NLB capacity (%)", row=2)
+    end_s = float(as_happened.nlb.t_s[-1])
+    _time_axes(fig, rows=2, start_s=start_s, end_s=end_s)
+    headroom = _add_marks(fig, marks, rows=2, start_s=start_s, end_s=end_s)
+    peak_min = max(float(r.netmgr.latency_s.max()) for r in (as_happened, no_relief)) / 60
+    fig.update_yaxes(title_text="latency (min)", range=[0, max(peak_min, 1.0) * headroom], row=1, col=1)
+    return fig
+
+
+def remediations_chart(as_happened: CascadeResult, queue_admission: CascadeResult,
+                       failover_kept: CascadeResult, velocity_control: CascadeResult,
+                       marks: Sequence[Mark] = REMEDIATION_MARKS) -> go.Figure:
+    """Share leased as happened and with queue-based admission (top); NLB capacity with
+    automatic failover kept, without and with the velocity control (bottom, load dotted)."""
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06)
+    for result, name, colour, dash in ((as_happened, "as happened", _BLUE, "solid"),
+                                       (queue_admission, "queue-based admission", _GREEN, "solid")):
+        fig.add_trace(_line(result.dwfm.t_s, result.dwfm.leased_fraction, name, colour,
+                            "%{y:.1%} of droplets leased", dash=dash), row=1, col=1)
+    for result, name, colour, dash in ((failover_kept, "failover kept", _RED, "dash"),
+                                       (velocity_control, "failover kept + velocity control", COLORWAY[4], "solid")):
+        fig.add_trace(_line(result.nlb.t_s, result.nlb.capacity_fraction, name, colour,
+                            "%{y:.0%} of capacity in service", dash=dash), row=2, col=1)
+    load = as_happened.nlb.load_fraction
+    fig.add_hline(y=load, line=dict(dash="dot", width=1.5, color="#8c8c8c"), row=2, col=1,
+                  annotation=dict(text=f"load {load:.0%}", font_size=11), annotation_position="bottom right")
+    fig.update_layout(height=600)
+    _share_axis(fig, "NLB capacity (%)", row=2)
+    _time_axes(fig, rows=2)
+    headroom = _add_marks(fig, marks, rows=2, start_s=as_happened.dwfm.t_s[0], end_s=as_happened.dwfm.t_s[-1])
+    _share_axis(fig, "leases held (%)", row=1, top=headroom)
+    return fig
+
+
+def _runs(row: np.ndarray) -> list[tuple[int, int, str]]:
+    """Maximal stretches [start, end] of equal regions along one row of the phase grid."""
+    runs, start = [], 0
+    for j in range(1, len(row) + 1):
+        if j == len(row) or row[j] != row[start]:
+            runs.append((start, j - 1, str(row[start])))
+            start = j
+    return runs
+
+
+def region_at(diagram: PhaseDiagram, outage_h: float, fleet_droplets: float) -> str:
+    """The region of the grid cell nearest to (outage_h, fleet_droplets)."""
+    j = int(np.argmin(np.abs(np.asarray(diagram.outage_hours, float) - outage_h)))
+    i = int(np.argmin(np.abs(np.asarray(diagram.fleet_droplets, float) - fleet_droplets)))
+    return str(diagram.region[i, j])
+
+
+def _ink(diagram: PhaseDiagram, outage_h: float, fleet_k: float) -> str:
+    """Text colour for a label drawn at (outage_h, fleet_k): the one that reads on that cell."""
+    return plotting.text_colour_on(REGION_COLOURS[region_at(diagram, outage_h, fleet_k * 1000)])
+
+
+def phase_map(diagram: PhaseDiagram, params: DwfmParams = DwfmParams(),
+              incident_outage_s: float = clock.DYNAMODB_DNS_RESTORED_S) -> go.Figure:
+    """Where DWFM heals by itself, needs help, or is overloaded, over outage length and fleet.
+
+    Each row of the grid is drawn as horizontal bar segments, one per stretch of equal outcome
+    (bars fill the plot at any width, where square markers leave gaps or overlap); each region
+    is named on its longest stretch. Over it: the open-loop capacity estimate (dashed), the
+    fleet beyond which even the healthy state collapses (dotted), and the incident (cross) at
+    `params`' fleet size. Everything is labelled on the map itself, no legend; every text
+    takes the colour that reads on the cell under it (`plotting.text_colour_on`), so it reads
+    in light and dark mode alike.
+    """
+    hours = np.asarray(diagram.outage_hours, float)
+    cell_h = float(hours[1] - hours[0]) if len(hours) > 1 else 0.25
+    fleet_k = np.asarray(diagram.fleet_droplets, float) / 1000
+    row_k = float(fleet_k[1] - fleet_k[0]) if len(fleet_k) > 1 else 10.0
+    x_range = [hours[0] - cell_h / 2, hours[-1] + cell_h / 2]
+    segments: dict[str, list[tuple[float, float, float, str]]] = {region: [] for region in REGION_COLOURS}
+    for i, row in enumerate(diagram.region):
+        per_host = int(diagram.droplets_per_host[i])
+        for start, end, region in _runs(row):
+            span = (f"{hours[start]:g} h" if start == end else f"{hours[start]:g}–{hours[end]:g} h")
+            hover = f"{fleet_k[i] * 1000:,.0f} droplets ({per_host:,} per host), outage {span}: {region}"
+            segments[region].append((fleet_k[i], hours[start] - cell_h / 2, hours[end] - hours[start] + cell_h, hover))
+    fig = go.Figure()
+    for region, colour in REGION_COLOURS.items():
+        cells = segments[region]
+        if not cells:
+            continue
+        # Named on its longest stretch; among equals, the one deepest inside the region (the
+        # bottom row for "heals", the top one for "overloaded", the middle one otherwise).
+        prefer = {phase.HEALS: lambda k: -k, phase.OVERLOADED: lambda k: k}.get(
+            region, lambda k: -abs(k - (len(cells) - 1) / 2))
+        longest = max(range(len(cells)), key=lambda k: (round(cells[k][2], 6), prefer(k)))
+        fig.add_trace(go.Bar(
+            orientation="h", y=[c[0] for c in cells], base=[c[1] for c in cells], x=[c[2] for c in cells],
+            width=row_k, name=region, marker=dict(color=colour, line=dict(width=0)),
+            text=[region if k == longest else "" for k in range(len(cells))], textposition="inside",
+            insidetextanchor="middle", constraintext="none",
+            textfont=dict(color=plotting.text_colour_on(colour), size=12),
+            hovertext=[c[3] for c in cells], hovertemplate="%{hovertext}<extra></extra>",
+        ))
+    # The open-loop estimate, named beside its upper part (where it is finite and on the map).
+    estimate = phase.capacity_boundary_hours(params, diagram.droplets_per_host)
+    finite = np.flatnonzero(np.isfinite(estimate) & (estimate <= hours[-1]))
+    dashed = plotting.text_colour_on(REGION_COLOURS[phase.NEEDS_HELP])
+    fig.add_trace(go.Scatter(
+        x=estimate, y=fleet_k, mode="lines", name="open-loop estimate", line=dict(dash="dash", color=dashed, width=2),
+        hovertemplate="open-loop estimate: %{x:.2f} h at %{y:.0f} thousand droplets<extra></extra>",
+    ))
+    if len(finite):
+        k = finite[int(len(finite) * 0.6)]
+        x, y = float(estimate[k]) + 0.15, float(fleet_k[k])
+        fig.add_trace(go.Scatter(
+            x=[x], y=[y], mode="text", text=["open-loop estimate"], textposition="middle right",
+            textfont=dict(color=_ink(diagram, x + 0.6, y), size=12), hoverinfo="skip", name="estimate label",
+        ))
+    edge_k = phase.overload_droplets_per_host(params) * diagram.hosts / 1000
+    fig.add_trace(go.Scatter(
+        x=x_range, y=[edge_k, edge_k], mode="lines", name="collapses with no outage",
+        line=dict(dash="dot", color=plotting.text_colour_on(REGION_COLOURS[phase.OVERLOADED]), width=2),
+        hovertemplate=(f"beyond {edge_k:,.0f} thousand droplets the fleet collapses even with no outage"
+                       "<extra></extra>"),
+    ))
+    outage_h, incident_k = incident_outage_s / 3600, params.fleet_droplets / 1000
+    ink = _ink(diagram, outage_h, incident_k)
+    fig.add_trace(go.Scatter(
+        x=[outage_h], y=[incident_k], mode="markers+text", name="the incident", text=["the incident"],
+        textposition="middle right", textfont=dict(color=_ink(diagram, outage_h + 0.6, incident_k), size=12),
+        marker=dict(symbol="x", size=13, color=ink, line=dict(color=plotting.text_colour_on(ink), width=1)),
+        hovertemplate=(f"the incident: DynamoDB unreachable 11:48 PM–{wall_clock(incident_outage_s)} PDT "
+                       f"({outage_h:.2f} h), {params.fleet_droplets:,} droplets<extra></extra>"),
+    ))
+    fig.update_layout(
+        barmode="overlay", bargap=0, height=620, showlegend=False,
+        xaxis=dict(title_text="DynamoDB outage (hours)", range=x_range),
+        yaxis=dict(title_text="fleet (thousand droplets)", range=[fleet_k[0] - row_k / 2, fleet_k[-1] + row_k / 2]),
+    )
+    return fig
