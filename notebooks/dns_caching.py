@@ -54,14 +54,12 @@
 from dataclasses import replace
 
 import numpy as np
-import plotly.graph_objects as go
 
-import outage.site.renderer  # noqa: F401  (figures as data plus site-ready HTML)
-from outage.dns.amplification import REFERENCE_POINTS, amplification_grid
+from outage.dns import figures
+from outage.dns.amplification import amplification_grid
 from outage.dns.assumptions import load_assumptions
 from outage.dns.population import Params, recovery_bound_s, simulate
-from outage.dns.recovery import (TTL_SWEEP, recovery_curve, scenario_params, summarize,
-                                 ttl_sweep)
+from outage.dns.recovery import recovery_curve, scenario_params, summarize, ttl_sweep
 from outage.dns.resolution import OBSERVED_TAIL_S, OUTAGE_S
 
 defaults = Params()
@@ -79,47 +77,23 @@ print(f"resolver negative TTL {defaults.resolver_negative_ttl_s:.0f} s; "
 
 # %%
 SEEDS = range(5)
-grid_s = np.arange(0.0, 1081.0, 5.0)
+grid_s = np.arange(0.0, 1081.0, 5.0)  # s after the fix, to 2:43 AM PDT
 
-
-def minutes(seconds):
-    return np.asarray(seconds) / 60.0
-
-
-def add_markers(fig):
-    fig.add_vline(x=0.0, line_dash="dot", annotation_text="2:25 AM PDT: records restored",
-                  annotation_position="top left")
-    fig.add_vline(x=minutes(OBSERVED_TAIL_S), line_dash="dot",
-                  annotation_text="2:40 AM PDT: period 1 ends", annotation_position="bottom right")
-
-
-fig = go.Figure()
-finals = []
-for seed in SEEDS:
-    seeded = simulate(defaults, seed)
-    curve = recovery_curve(seeded, grid_s)
-    finals.append(summarize(seeded, normal_authoritative_qps=1.0))
-    fig.add_trace(go.Scatter(x=minutes([p.t_s for p in curve]), y=[p.share_recovered for p in curve],
-                             mode="lines", name=f"seed {seed}", legendgroup="uniform",
-                             line=dict(width=1.5)))
+seed_runs = [simulate(defaults, seed) for seed in SEEDS]
+seed_curves = [recovery_curve(r, grid_s) for r in seed_runs]
+finals = [summarize(r, normal_authoritative_qps=1.0) for r in seed_runs]
 lockstep = simulate(scenario_params("synchronized_caches"), 0)
-curve = recovery_curve(lockstep, grid_s)
-fig.add_trace(go.Scatter(x=minutes([p.t_s for p in curve]), y=[p.share_recovered for p in curve],
-                         mode="lines", name="lock-step caches (contrast)", line=dict(dash="dash")))
-add_markers(fig)
-fig.update_layout(title="Share of clients resolving DynamoDB again after the fix",
-                  xaxis_title="minutes after 2:25 AM PDT (20 Oct)",
-                  yaxis_title="share of clients recovered", yaxis_range=[0, 1.05])
+lockstep_curve = recovery_curve(lockstep, grid_s)
 last = np.array([f.all_recovered_s for f in finals])
 half = np.array([f.p50_recovery_s for f in finals])
 print(f"all recovered: mean {last.mean():.0f} s, range {last.min():.0f}-{last.max():.0f} s; "
       f"p50: mean {half.mean():.0f} s, range {half.min():.0f}-{half.max():.0f} s")
 
 # %% tags=["figure:dns-recovery-curve"]
-fig.show()
+figures.recovery_chart(seed_curves, contrast=lockstep_curve).show()
 
 # %% [markdown]
-# *Figure 1. Share of simulated clients that resolve the endpoint again, by minutes after 2:25 AM PDT; one line per seed, and a dashed lock-step contrast. Assumed TTLs: record 5 s, SOA TTL 900 s, SOA MINIMUM 86400 s (Route 53 defaults), JVM 30 s / 10 s.*
+# *Figure 1 — share of simulated clients that resolve the endpoint again after the records return at 2:25 AM PDT: one thin line per seed, all reaching 100 % near 2:40 AM PDT, and the dashed lock-step contrast rising at once about 2:33 AM. Assumed TTLs: record 5 s, SOA TTL 900 s, SOA MINIMUM 86400 s (Route 53 defaults), JVM 30 s / 10 s.*
 #
 # The curves climb in steps, one per resolver cache, and the last client is back just after 15 minutes, at about 2:40 AM PDT.
 # Nothing was fitted: 900 s is Route 53's default SOA TTL, which RFC 2308 makes the negative TTL because the SOA MINIMUM (86400 s) is larger.
@@ -135,28 +109,15 @@ fig.show()
 # %%
 sweep_base = Params(n_clients=300, n_resolvers=30, warmup_s=300.0)
 points = ttl_sweep(sweep_base, base_seed=0, n_seeds=2)
-fig = go.Figure()
-for knob, label in [("soa_ttl_s", "SOA TTL (resolver negative TTL)"),
-                    ("client_negative_ttl_s", "client (JVM) negative TTL"),
-                    ("record_ttl_s", "record (positive) TTL")]:
-    values = TTL_SWEEP[knob]
-    mean_last = [np.mean([p.all_recovered_s for p in points if p.knob == knob and p.value == v])
-                 for v in values]
-    fig.add_trace(go.Scatter(x=values, y=minutes(mean_last), mode="lines+markers", name=label))
-fig.add_hrect(y0=minutes(OBSERVED_TAIL_S - 120), y1=minutes(OBSERVED_TAIL_S + 120), opacity=0.15,
-              line_width=0, annotation_text="observed tail, 2:25 to 2:40 AM PDT (±2 min)")
-fig.update_layout(title="Time until the last client is back, one TTL varied at a time",
-                  xaxis_title="TTL value (s, log scale)", xaxis_type="log",
-                  yaxis_title="minutes after 2:25 AM PDT")
 tail_values = {knob: sorted({p.value for p in points if p.knob == knob and p.reproduces_tail})
-               for knob in TTL_SWEEP}
+               for knob in dict.fromkeys(p.knob for p in points)}
 print(tail_values)
 
 # %% tags=["figure:dns-ttl-sensitivity"]
-fig.show()
+figures.ttl_sensitivity_chart(points).show()
 
 # %% [markdown]
-# *Figure 2. Mean time until every simulated client is back (two seeds), as one TTL changes and the others keep their defaults. The band is the observed 15 minutes ± 2.*
+# *Figure 2 — mean time until every simulated client is back (two seeds; hover for each value's range), as one TTL changes and the others keep their defaults; both axes in minutes. The grey band is the observed 15 minutes ± 2.*
 #
 # Only an SOA TTL (negative TTL) of 900 s lands in the band; the tail is the negative TTL plus a few tens of seconds of client cache and retry.
 # The positive TTL is flat: no positive entry survives 2 h 37 min of empty answers, so it cannot shape the tail.
@@ -171,27 +132,16 @@ fig.show()
 # %%
 load_base = Params(n_clients=300, n_resolvers=20)
 amp = amplification_grid(load_base)
-fig = go.Figure()
-for retry in ("fixed", "backoff", "backoff_jitter"):
-    rows = [p for p in amp if p.retry == retry]
-    fig.add_trace(go.Bar(x=[p.setup for p in rows], y=[p.ratio for p in rows], name=f"retry: {retry}"))
-fig.add_hline(y=1.0, line_dash="dot", annotation_text="normal load")
-for ref in REFERENCE_POINTS:
-    fig.add_hline(y=ref.ratio, line_dash="dash", annotation_text=f"{ref.label}: {ref.ratio:.0f}x (context)",
-                  annotation_position="top left")
-fig.update_layout(title="Authoritative load during the outage, relative to normal",
-                  yaxis_type="log", yaxis_title="outage / normal queries per second (log)",
-                  barmode="group")
 for p in amp:
     print(f"{p.setup:38s} {p.retry:15s} {p.ratio:9.3f}x")
 
 # %% tags=["figure:dns-amplification"]
-fig.show()
+figures.amplification_chart(amp).show()
 
 # %% [markdown]
-# *Figure 3. Queries per second reaching the authority during the outage over normal, for five resolver set-ups and three client retry policies (300 clients, 20 caches). Dashed lines: Moura et al. (IMC 2018, up to about 8x) and the October 2021 Facebook outage (more than 100x at .com/.net, per Cloudflare), for context.*
+# *Figure 3 — queries per second reaching the authority during the outage over normal, on a log scale, for five resolver set-ups (one group each) and three client retry policies (300 clients, 20 caches). Dotted line: normal load. Dashed lines: Moura et al. (IMC 2018, up to about 8x) and the October 2021 Facebook outage (more than 100x at .com/.net, per Cloudflare), for context.*
 #
-# What happened on 20 October is the leftmost group: a cached empty answer makes the authority *quieter*, one query per cache per 900 s instead of one per 5 s.
+# What happened on 20 October is the top group: a cached empty answer makes the authority *quieter*, one query per cache per 900 s instead of one per 5 s.
 # Amplification needs something to defeat caching: resolvers that do not cache the empty answer, or an authority that times out so that every miss costs several tries.
 # Retrying once a second without backoff multiplies that by an order of magnitude; backoff brings it down, and full jitter, which halves the mean wait, costs a little more load than plain backoff while spreading retries out.
 # Failure caching (RFC 9520) and serve-stale (RFC 8767) both pull a timing-out authority's load below normal.
@@ -209,27 +159,18 @@ CONTRASTS = [("as_observed", "empty answer, no feature"),
              ("timeout", "timeout, no feature"),
              ("timeout_serve_stale", "timeout, serve-stale"),
              ("timeout_failure_caching", "timeout, failure caching")]
-fig = go.Figure()
-contrast_summary = {}
-for name, label in CONTRASTS:
-    scenario_run = simulate(scenario_params(name), 0)
-    curve = recovery_curve(scenario_run, grid_s)
-    contrast_summary[name] = summarize(scenario_run, normal_authoritative_qps=1.0)
-    fig.add_trace(go.Scatter(x=minutes([p.t_s for p in curve]), y=[p.share_recovered for p in curve],
-                             mode="lines", name=label,
-                             line=dict(dash="solid" if name.startswith(("as", "empty")) else "dash")))
-add_markers(fig)
-fig.update_layout(title="Recovery after the fix, by resolver feature and answer mode",
-                  xaxis_title="minutes after 2:25 AM PDT (20 Oct)",
-                  yaxis_title="share of clients recovered", yaxis_range=[0, 1.05])
+contrast_runs = {name: simulate(scenario_params(name), 0) for name, _ in CONTRASTS}
+contrast_curves = {name: recovery_curve(r, grid_s) for name, r in contrast_runs.items()}
+contrast_summary = {name: summarize(r, normal_authoritative_qps=1.0)
+                    for name, r in contrast_runs.items()}
 for name, label in CONTRASTS:
     print(f"{label:32s} all back after {contrast_summary[name].all_recovered_s:6.0f} s")
 
 # %% tags=["figure:dns-contrasts"]
-fig.show()
+figures.feature_chart(contrast_curves, labels=dict(CONTRASTS)).show()
 
 # %% [markdown]
-# *Figure 4. Share of clients recovered after 2:25 AM PDT, seed 0, default assumptions; solid lines for the empty answer that happened, dashed for an authority that times out.*
+# *Figure 4 — share of clients recovered after 2:25 AM PDT, seed 0, default assumptions; solid lines for the empty answer that happened, dashed for an authority that times out; one colour per resolver feature, the wide pale lines without one.*
 #
 # Serve-stale changes nothing for the empty answer: the authority answered, so RFC 8767 does not apply, and the curve lies exactly on the plain one.
 # Against a timing-out authority the same feature hides the outage completely: clients get the old address throughout.
