@@ -163,8 +163,8 @@ def test_amplification_log_axis_covers_the_bars_and_the_lines_and_no_more():
     ratios = [p.ratio for p in amplification_points()]
     assert low < min(ratios) and high > max(ratios + [100.0])
     assert high < 1000  # the old chart's axis ran to 10^108
-    # Nothing is placed by value on the log axis through shapes or annotations, where a value
-    # is read as its log10.
+    # Nothing is placed by value on the log axis with shapes or annotations: Plotly reads an
+    # annotation's position there as log10 of the value (a label "at 8" lands at 10^8).
     assert not fig.layout.shapes
     assert all(a.xref == "paper" for a in fig.layout.annotations)
 

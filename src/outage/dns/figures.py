@@ -182,8 +182,10 @@ def amplification_chart(points: Sequence[AmplificationPoint],
 
     Each set-up's name is written above its group of bars rather than beside the axis, so the
     bars keep the figure's width on a phone. Reference lines are scatter traces on an overlaid
-    axis running 0-1 down the plot, so their position is the data value itself: a shape or
-    annotation placed by value on a log axis is easy to put at 10^8 instead of 8."""
+    axis running 0-1 down the plot, so they and their labels sit at the data value itself. On a
+    log axis Plotly reads a shape's position as a data value but an annotation's as log10 of
+    it: `add_hline(y=8, annotation_text=...)` draws the line at 8 and its label at 10^8, and
+    the axis stretches to hold the label."""
     fig = go.Figure()
     setups = list(dict.fromkeys(p.setup for p in points))
     retries = list(dict.fromkeys(p.retry for p in points))
