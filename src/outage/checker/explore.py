@@ -78,11 +78,16 @@ class Exploration:
         raise KeyError(name)
 
 
-def explore(model: Model, *, max_states: int | None = None, symmetry: bool = True) -> Exploration:
+def explore(model: Model, *, max_states: int | None = None, symmetry: bool = True,
+            on_progress: Callable[[int], None] | None = None,
+            progress_every: int = 10_000) -> Exploration:
     """Explore every reachable state of ``model`` breadth-first and check all its properties.
 
     ``max_states`` caps the number of distinct states stored; reaching it makes the search
     incomplete (``None``: no cap). ``symmetry=False`` ignores the model's ``representative``.
+    ``on_progress``, if given, is called with the number of distinct states found so far
+    each time ``progress_every`` more states have been expanded (for a progress display; an
+    exception it raises ends the search and propagates).
 
     Complexity: O(V + E) calls to ``actions``/``step``/``representative`` and O(P·(V + E))
     predicate calls, where V is the number of reachable (canonical) states, E the number of
@@ -91,6 +96,8 @@ def explore(model: Model, *, max_states: int | None = None, symmetry: bool = Tru
     """
     if max_states is not None and max_states < 1:
         raise ValueError(f"max_states must be at least 1, got {max_states}")
+    if progress_every < 1:
+        raise ValueError(f"progress_every must be at least 1, got {progress_every}")
     started = time.perf_counter()
     canon = model.representative if symmetry and model.representative is not None else None
     props = model.properties
@@ -143,7 +150,11 @@ def explore(model: Model, *, max_states: int | None = None, symmetry: bool = Tru
 
     head = 0
     actions, step = model.actions, model.step
+    next_report = progress_every if on_progress is not None else -1
     while complete and head < len(states):
+        if head == next_report:
+            on_progress(len(states))
+            next_report += progress_every
         s = states[head]
         d = depth[head] + 1
         if need_graph:

@@ -3,21 +3,38 @@
 Used to decide ``progress`` properties (CTL ``AG EF goal``) once the explorer has stored the
 reachable graph in compressed-sparse-row form (successors of state ``i`` are
 ``succ[succ_start[i]:succ_start[i + 1]]``).
+
+Two implementations give the same answer: a vectorised one with numpy, and a pure-Python one
+used where numpy cannot be imported (in the reader's browser, under Pyodide, the site ships no
+numpy). :func:`can_reach_goal` picks numpy when it is there.
 """
 
+from array import array
 from collections.abc import Sequence
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError:  # pure Python (e.g. Pyodide without numpy): same answers, slower
+    np = None
 
 
 def can_reach_goal(n: int, succ_start: Sequence[int], succ: Sequence[int],
-                   goal: Sequence[int]) -> np.ndarray:
-    """Boolean array over the ``n`` states: True where some path leads to a goal state.
+                   goal: Sequence[int]) -> Sequence[bool]:
+    """Booleans over the ``n`` states: True where some path leads to a goal state.
 
-    Breadth-first search from the goal states along reversed edges, one vectorised frontier
-    per level. Complexity: O(V + E) work (plus an O(E log E) sort to reverse the edges) and
-    O(V + E) memory.
+    A numpy bool array when numpy is importable, else a list of bools with the same values
+    (:func:`can_reach_goal_python`). Complexity: O(V + E) work (the numpy path adds an
+    O(E log E) sort to reverse the edges) and O(V + E) memory.
     """
+    if np is None:
+        return can_reach_goal_python(n, succ_start, succ, goal)
+    return can_reach_goal_numpy(n, succ_start, succ, goal)
+
+
+def can_reach_goal_numpy(n: int, succ_start: Sequence[int], succ: Sequence[int],
+                         goal: Sequence[int]):
+    """Breadth-first search from the goal states along reversed edges, one vectorised
+    frontier per level. ``succ_start`` and ``succ`` are ``array('q')`` buffers."""
     starts = np.frombuffer(succ_start, dtype=np.int64) if len(succ_start) else np.zeros(1, np.int64)
     dst = np.frombuffer(succ, dtype=np.int64) if len(succ) else np.zeros(0, np.int64)
     src = np.repeat(np.arange(n, dtype=np.int64), np.diff(starts))
@@ -37,4 +54,40 @@ def can_reach_goal(n: int, succ_start: Sequence[int], succ: Sequence[int],
         preds = np.unique(rev_src[offsets])
         frontier = preds[~reached[preds]]
         reached[frontier] = True
+    return reached
+
+
+def can_reach_goal_python(n: int, succ_start: Sequence[int], succ: Sequence[int],
+                          goal: Sequence[int]) -> list[bool]:
+    """The same search in pure Python: reverse the edges by counting sort (O(V + E), no
+    sort), then a breadth-first search from the goal states. ``succ_start`` may be empty
+    when ``n`` is 0."""
+    # Predecessor lists in compressed-sparse-row form: count, prefix sums, fill.
+    rev_start = array("q", bytes(8 * (n + 1)))
+    for j in succ:
+        rev_start[j + 1] += 1
+    for k in range(n):
+        rev_start[k + 1] += rev_start[k]
+    fill = array("q", rev_start)
+    rev_src = array("q", bytes(8 * len(succ)))
+    for i in range(n):
+        for e in range(succ_start[i], succ_start[i + 1]):
+            j = succ[e]
+            rev_src[fill[j]] = i
+            fill[j] += 1
+    reached = [False] * n
+    frontier = []
+    for g in goal:
+        if not reached[g]:
+            reached[g] = True
+            frontier.append(g)
+    while frontier:
+        following = []
+        for j in frontier:
+            for e in range(rev_start[j], rev_start[j + 1]):
+                i = rev_src[e]
+                if not reached[i]:
+                    reached[i] = True
+                    following.append(i)
+        frontier = following
     return reached
