@@ -6,6 +6,9 @@ moved to `figures/fig-….json` and the div points at it with `data-figure-src`,
 stays small and `javascripts/figures.js` fetches only the figures a page shows. Ids are derived
 from the figures' content, so a figure shown on two pages is one file.
 
+A figure without a title (most of them: the caption under a figure says what to look at) takes
+its accessible name from that caption, the first "Figure N" emphasis that follows it.
+
 Beside the JSON goes `figures/fig-….csv`, every point the figure draws (outage.site.downloads),
 and a line under the figure links both, so a reader can take the numbers away.
 """
@@ -23,6 +26,10 @@ from outage.site.downloads import figure_csv
 FIGURE_DIV = re.compile(r"<div\b[^>]*\bclass=[\"']plotly-figure[\"'][^>]*>(\s*</div>)?")
 DATA = re.compile(r"""\sdata-figure=(?:"([^"]*)"|'([^']*)')""")
 DIV_ID = re.compile(r"""\bid=["']([^"']+)["']""")
+# The caption under a figure: "*Figure 3 — what to look at.*" in a notebook or a chapter.
+CAPTION = re.compile(r"<em>\s*(Figure\s+\d+\s*[.—–:-].*?)</em>", re.S)
+CAPTION_REACH = 4000
+TAG = re.compile(r"<[^>]+>")
 FIGURE_DIR = "figures"
 
 
@@ -45,6 +52,11 @@ def on_post_page(output, page, config):
         src = posixpath.relpath(f"{FIGURE_DIR}/{div_id}.json", page_dir)
         csv_src = src[: -len(".json")] + ".csv"
         div = tag[: data.start()] + f' data-figure-src="{src}"' + tag[data.end():] + closing
+        if "aria-label=" not in tag:
+            caption = CAPTION.search(output, match.end(), match.end() + CAPTION_REACH)
+            if caption:
+                label = " ".join(html.unescape(TAG.sub("", caption.group(1))).split())
+                div = div.replace("<div ", f'<div aria-label="{html.escape(label, quote=True)}" ', 1)
         if not closing:
             return div
         links = (

@@ -78,3 +78,13 @@ def test_cite_box_and_downloads_table_are_on_their_pages(built_site):
     assert 'id="cite-this"' in sources and "@software{aws-us-east-1-2025-executable-postmortem," in text
     run = (built_site.site_dir / "run-it-yourself" / "index.html").read_text(encoding="utf-8")
     assert 'download="timeline-events.csv"' in run and 'download="race.ipynb"' in run
+
+
+def test_every_figure_has_an_accessible_name(built_site):
+    unnamed = []
+    for page in built_site.site_dir.rglob("index.html"):
+        for tag in re.findall(r'<div[^>]*class="plotly-figure"[^>]*>', page.read_text(encoding="utf-8")):
+            label = re.search(r'aria-label="([^"]*)"', tag)
+            if not label or not label.group(1).strip():
+                unnamed.append(f"{page.parent.relative_to(built_site.site_dir)}: {tag[:80]}")
+    assert unnamed == []
