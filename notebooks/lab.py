@@ -59,9 +59,7 @@
 # %%
 import math
 
-import plotly.graph_objects as go
-
-import outage.site.renderer  # noqa: F401  (figures as data plus site-ready HTML)
+from outage.lab import figures
 from outage.lab.config import MissingTool, find_tool
 from outage.lab.report import load_committed, race_account, replay_outline, tail_account
 from outage.lab.tail import TailSettings, model_prediction
@@ -79,6 +77,20 @@ print(f"  unbound: {race['software']['unbound']}")
 # The race's steps must equal the committed ones exactly (they carry no timings), and the tail's query counts must follow RFC 2308; the tail's timings depend on how busy the machine is, so they are printed here and checked by the lab's tests.
 # Without the tools it says so, and everything below still shows the committed measurements.
 # Its output differs between machines, so the notebook tests do not compare it, and the site's build does not run it (`OUTAGE_SITE_BUILD=1`): the published page is the same on every build.
+#
+# To run the lab on your own machine (Debian; installing the packages needs root), from a clone of the repository:
+#
+# ```sh
+# scripts/setup --system                # .venv, plus the Debian packages bind9, unbound (and chromium)
+# .venv/bin/python -m outage lab race   # the race replay, a few seconds
+# .venv/bin/python -m outage lab tail   # the recovery tail, under a minute
+# ```
+#
+# Add `--json` for the results as data; `.venv/bin/python -m outage lab tail --help` lists the tail's knobs (`--neg-ttl`, `--scale`, `--resolvers`).
+# To run this cell instead, open the notebook in JupyterLab: `.venv/bin/python -m pip install jupyterlab`, then `.venv/bin/jupyter lab notebooks/lab.ipynb`, and run all cells.
+# (`python -m outage.site.notebooks execute lab` builds the site's copy, so it skips this cell.)
+#
+# Whatever this cell does, the tables and figures below show the measurements committed in `data/lab/`: `race.json` and `tail.json`, the output of `python -m outage lab race --json` and `python -m outage lab tail --json` from one real run.
 
 # %% tags=["nbval-ignore-output"]
 import os
@@ -92,7 +104,8 @@ except MissingTool as error:
     print(f"{error}; showing the committed measurements only.")
 
 if os.environ.get("OUTAGE_SITE_BUILD") == "1":
-    print("Built for the site: the live run is skipped here. Open this notebook to run it on your machine.")
+    print("Built for the site: the live run is skipped here (the commands above run it on your "
+          "machine). Below: the committed measurements from data/lab/.")
 elif tools:
     from outage.lab import race as race_lab
     from outage.lab import tail as tail_lab
@@ -117,28 +130,11 @@ print(race_account(race))
 
 # %%
 variants = {v["variant"]: v for v in race["variants"]}
-fig = go.Figure()
-for name, dash in (("incident", "solid"), ("conditional-write", "dash")):
-    steps = variants[name]["steps"]
-    fig.add_trace(go.Scatter(
-        x=[s["n"] for s in steps], y=[s["generations"][0] for s in steps],
-        mode="lines+markers", name=f"{name}: plan at the regional endpoint",
-        line={"dash": dash, "shape": "hv"}))
-    empty = [s for s in steps if s["empty"][0]]
-    if empty:
-        fig.add_trace(go.Scatter(
-            x=[s["n"] for s in empty], y=[s["generations"][0] for s in empty],
-            mode="markers+text", name=f"{name}: EMPTY answer through Unbound",
-            marker={"symbol": "x", "size": 14}, text=["EMPTY"] * len(empty),
-            textposition="top center"))
-fig.update_layout(
-    title="The regional endpoint through the replay: stale plan, then an empty answer",
-    xaxis_title="step of the model's shortest trace", yaxis_title="plan generation (from named)",
-    xaxis={"dtick": 1}, yaxis={"dtick": 1})
-fig.show()
+figures.race_chart(race).show()
 
 # %% [markdown]
-# *Figure 1.* The plan generation `named` holds for the regional endpoint after each step of the replay, and where Unbound's answer is empty.
+# *Figure 1 — the plan generation `named` holds for the regional endpoint after each step of the replay (hover for the step and the answer a client got), and the cross where Unbound's answer is empty.*
+#
 # In the incident replay Enactor A's stale write takes the endpoint back from plan 3 to plan 1 at step 7, and Enactor B's clean-up at step 9 deletes plan 1 while it is active: the generation record still says 1, but the endpoint answers NOERROR with no addresses.
 # With the conditional write the same step 7 is refused (NXRRSET) and the endpoint stays on plan 3.
 #
@@ -156,26 +152,14 @@ print(tail_account(tail))
 
 # %%
 settings = TailSettings(scale=tail["scale"], resolvers=tail["resolvers"])
-fig = go.Figure()
-for row in tail["settings"]:
-    n = row["neg_ttl_lab_s"]
-    pred = model_prediction(settings, n)
-    fig.add_trace(go.Scatter(
-        x=[p.t_s / settings.scale for p in pred.curve], y=[p.share_recovered for p in pred.curve],
-        mode="lines", name=f"model, {row['neg_ttl_real_s']} s", legendgroup=str(n)))
-    times = sorted(c["recovered_s"] for c in row["clients"])
-    fig.add_trace(go.Scatter(
-        x=times, y=[(i + 1) / len(times) for i in range(len(times))], mode="markers",
-        name=f"Unbound, {row['neg_ttl_real_s']} s", legendgroup=str(n),
-        marker={"size": 9}))
-fig.update_layout(
-    title="Clients resolving the endpoint again after the fix: Unbound against the model",
-    xaxis_title=f"seconds after the fix (lab; × {settings.scale:g} for real seconds)",
-    yaxis_title="share of clients resolving again", yaxis={"range": [0, 1.05]})
-fig.show()
+predictions = {row["neg_ttl_lab_s"]: model_prediction(settings, row["neg_ttl_lab_s"])
+               for row in tail["settings"]}
+figures.tail_chart(tail, predictions).show()
 
 # %% [markdown]
-# *Figure 2.* Lines: the DNS model's share of clients resolving the name again after the fix, for the same negative TTLs (one client per resolver cache, no client cache, a fixed 1 s retry; times divided by 100).
+# *Figure 2 — share of clients resolving the name again after the fix, one colour per negative TTL (300, 600 and 900 s, labelled where they reach 100 %), in lab seconds (× 100 for real seconds).*
+#
+# Lines: the DNS model for the same negative TTLs (one client per resolver cache, no client cache, a fixed 1 s retry; times divided by 100).
 # Markers: the eight measured clients, each behind its own Unbound.
 # The measured points follow the model's ramps to within about one second: Unbound's whole-second clock puts each client 0 to 1 s after its entry's nominal expiry, and the model's entry ages are random where the lab's are evenly spaced.
 # The last client is back one negative TTL after the fix, as the model says, so a 15-minute tail is what a 900 s negative TTL gives on real resolver software.
@@ -189,21 +173,11 @@ fig.show()
 
 # %%
 load = tail["load"]
-groups = (("with negative caching", load["cached"]), ("without negative caching", load["uncached"]))
-fig = go.Figure()
-fig.add_trace(go.Bar(x=[g for g, _ in groups], y=[d["client_queries"] for _, d in groups],
-                     name="queries clients sent", text=[d["client_queries"] for _, d in groups]))
-fig.add_trace(go.Bar(x=[g for g, _ in groups], y=[d["authoritative_queries"] for _, d in groups],
-                     name="queries that reached named",
-                     text=[d["authoritative_queries"] for _, d in groups]))
-fig.update_layout(
-    title=f"Queries while the record was empty ({load['window_lab_s']:.1f} lab s, "
-          f"negative TTL {load['neg_ttl_lab_s']} s)",
-    yaxis_title="queries (log scale)", yaxis_type="log", barmode="group")
-fig.show()
+print(f"record empty for {load['window_lab_s']:.1f} lab s, negative TTL {load['neg_ttl_lab_s']} lab s")
+figures.load_chart(tail).show()
 
 # %% [markdown]
-# *Figure 3.* Queries sent by the clients and queries that reached `named`, counted from its query log, for two Unbound caches of each kind.
+# *Figure 3 — queries sent by the clients and queries that reached `named`, counted from its query log, for two Unbound caches of each kind, on a log scale.*
 # With negative caching the authoritative server sees one query per cache each time the empty answer expires; without it, it sees every client query.
 # An empty answer cached for a long time makes the authority quieter, not busier; it is the lack of negative caching that multiplies its load (compare the amplification experiment of the DNS caching notebook).
 
