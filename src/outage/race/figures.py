@@ -5,8 +5,7 @@ The step-through is built in two layers. `step_through_spec` turns the model's r
 library, the model itself and `outage.plotstyle`: the same function can then draw the figure
 inside the reader's browser (Pyodide has neither plotly nor numpy). `step_through` wraps that
 dict in a `plotly.graph_objects.Figure` for notebooks. Nothing here imports plotly or numpy at
-module level; the plotly-only functions import it when called. (The model itself still pulls
-in numpy through `outage.checker`, whose progress verdicts use it; the spec does not.)
+module level; the plotly-only functions import it when called.
 
 Layout of the step-through, one row per actor, one column per plan generation:
 
@@ -113,6 +112,10 @@ def _enactor_words(p: race.Params, s: race.State, i: int) -> tuple[str, str]:
     return f"→ {_short_endpoint(en.at)}", f"{name}: writing plan {en.plan}, next the {target}{lock}"
 
 
+#: The traces each frame redraws, in order (the row labels follow them and never change).
+TRACE_NAMES = ("plans", "Planner", "endpoints", "Enactors")
+
+
 def _traces(p: race.Params, s: race.State, rows: dict[str, float], actor: str | None = None) -> list[dict]:
     """The four traces of one state: plan store, Planner, endpoints, Enactors.
 
@@ -130,14 +133,14 @@ def _traces(p: race.Params, s: race.State, rows: dict[str, float], actor: str | 
         x=gens, y=[rows["plans"]] * len(gens),
         marker=dict(symbol="square", size=24, color=fills),
         text=[str(g) for g in gens], textposition="middle center",
-        textfont=dict(size=FONT_PX, color=[text_colour_on(f) for f in fills]),
+        textfont=dict(color=[text_colour_on(f) for f in fills]),
         hovertext=[f"plan {g}: {st}" for g, st in zip(gens, status)], hoverinfo="text",
     )
     planner = dict(
         type="scatter", name="Planner", mode="markers+text",
         x=[s.newest], y=[rows["plans"] + 0.5],
         marker=dict(symbol="triangle-down", size=12, color=PLANNER),
-        text=[bold_if("Planner", "newest")], textposition=_side(p, s.newest), textfont=dict(size=FONT_PX),
+        text=[bold_if("Planner", "newest")], textposition=_side(p, s.newest),
         hovertext=[f"Planner: the newest plan it has published is plan {s.newest}"],
         hoverinfo="text",
     )
@@ -147,7 +150,7 @@ def _traces(p: race.Params, s: race.State, rows: dict[str, float], actor: str | 
         y=[rows[f"endpoint {e}"] for e in range(p.endpoints)],
         marker=dict(symbol="diamond", size=20, color=[ALIVE if ep.live else DELETED for ep in s.endpoints]),
         text=["" if ep.live else "empty" for ep in s.endpoints],
-        textposition=[_side(p, ep.active) for ep in s.endpoints], textfont=dict(size=FONT_PX),
+        textposition=[_side(p, ep.active) for ep in s.endpoints],
         hovertext=[f"{race.endpoint_name(e)}: active plan {ep.active}"
                    + ("" if ep.live else ", whose records are deleted: the record is EMPTY")
                    for e, ep in enumerate(s.endpoints)],
@@ -160,7 +163,7 @@ def _traces(p: race.Params, s: race.State, rows: dict[str, float], actor: str | 
         y=[rows[f"enactor {i}"] for i in range(p.enactors)],
         marker=dict(symbol="circle", size=16, color=ENACTOR),
         text=[bold_if(race.enactor_name(i), short) for i, (short, _) in enumerate(words)],
-        textposition=[_side(p, en.plan) for en in s.enactors], textfont=dict(size=FONT_PX),
+        textposition=[_side(p, en.plan) for en in s.enactors],
         hovertext=[full for _, full in words], hoverinfo="text",
     )
     return [store, planner, endpoints, enactors]
@@ -185,23 +188,27 @@ def _checks_text(checks: dict[str, bool]) -> str:
 CHECKS_HOVER = "<br>".join(f"{short}: {full}" for short, full in PROPERTY_WORDS.values())
 
 
-def _annotations(p: race.Params, rows: dict[str, float], step_text: str, checks_text: str,
-                 top_px: int) -> list[dict]:
+def _row_labels(p: race.Params, rows: dict[str, float]) -> dict:
+    """Row labels as text in the left margin: direct labels (the rows are actors, not a
+    scale). One trace that no frame touches, so the frames do not repeat it."""
     labels = ["plans"] + [_short_endpoint(e) for e in range(p.endpoints)] + [
         race.enactor_name(i) for i in range(p.enactors)]
-    # Row labels sit in the left margin as direct labels (the rows are actors, not a scale).
-    out = [dict(xref="paper", yref="y", x=0, y=y, xanchor="right", xshift=-8, text=_row_label(label),
-                showarrow=False, align="right", font=dict(size=FONT_PX))
-           for label, y in zip(labels, rows.values())]
-    # The step and the properties, left-aligned from the figure's left edge, below the band
-    # that Plotly's mode bar covers when it shows.
-    out.append(dict(xref="paper", yref="paper", x=0, y=1, xanchor="left", yanchor="top",
-                    xshift=-LEFT_MARGIN_PX + 6, yshift=top_px - MODE_BAR_PX, align="left",
-                    text=step_text, showarrow=False, font=dict(size=FONT_PX)))
-    out.append(dict(xref="paper", yref="paper", x=0, y=1, xanchor="left", yanchor="bottom",
-                    xshift=-LEFT_MARGIN_PX + 6, yshift=6, align="left", text=checks_text,
-                    showarrow=False, font=dict(size=FONT_PX), hovertext=CHECKS_HOVER))
-    return out
+    return dict(type="scatter", name="row labels", mode="text", x=[-0.6] * len(rows),
+                y=list(rows.values()), text=[_row_label(label) for label in labels],
+                textposition="middle left", cliponaxis=False, hoverinfo="skip")
+
+
+def _annotations(step_text: str, checks_text: str, top_px: int) -> list[dict]:
+    """The step and the properties, left-aligned from the figure's left edge, below the band
+    that Plotly's mode bar covers when it shows."""
+    return [
+        dict(xref="paper", yref="paper", x=0, y=1, xanchor="left", yanchor="top",
+             xshift=-LEFT_MARGIN_PX + 6, yshift=top_px - MODE_BAR_PX, align="left",
+             text=step_text, showarrow=False),
+        dict(xref="paper", yref="paper", x=0, y=1, xanchor="left", yanchor="bottom",
+             xshift=-LEFT_MARGIN_PX + 6, yshift=6, align="left", text=checks_text,
+             showarrow=False, hovertext=CHECKS_HOVER),
+    ]
 
 
 def step_through_spec(p: race.Params, trace: Sequence[race.Action],
@@ -232,12 +239,14 @@ def step_through_spec(p: race.Params, trace: Sequence[race.Action],
     for k, s in enumerate(states):
         frames.append(dict(
             name=str(k), data=_traces(p, s, rows, trace[k - 1].actor if k else None),
-            layout=dict(annotations=_annotations(p, rows, step_texts[k], _checks_text(checks[k]), top_px)),
+            traces=list(range(len(TRACE_NAMES))),
+            layout=dict(annotations=_annotations(step_texts[k], _checks_text(checks[k]), top_px)),
         ))
     plot_px = 44 * len(rows) + 30
     layout = dict(
         height=top_px + plot_px + 150,
         margin=dict(l=LEFT_MARGIN_PX, r=16, t=top_px, b=40),
+        font=dict(size=FONT_PX),
         showlegend=False,
         hovermode="closest",
         # Zero lines off here too, not only in the site's template: a page that draws the
@@ -248,7 +257,7 @@ def step_through_spec(p: race.Params, trace: Sequence[race.Action],
                    range=[min(rows.values()) - 0.5, rows["plans"] + 0.9], fixedrange=True),
         annotations=frames[0]["layout"]["annotations"],
         sliders=[dict(
-            active=0, currentvalue=dict(prefix="state ", font=dict(size=FONT_PX)),
+            active=0, currentvalue=dict(prefix="state "),
             pad=dict(t=50, l=0, r=0), x=0, len=1,
             steps=[dict(label=str(k), method="animate",
                         args=[[str(k)], dict(mode="immediate", frame=dict(duration=0, redraw=True),
@@ -256,7 +265,7 @@ def step_through_spec(p: race.Params, trace: Sequence[race.Action],
                    for k in range(len(states))],
         )],
     )
-    return {"data": frames[0]["data"], "layout": layout, "frames": frames}
+    return {"data": frames[0]["data"] + [_row_labels(p, rows)], "layout": layout, "frames": frames}
 
 
 def step_through(p: race.Params, trace: Sequence[race.Action],
