@@ -22,7 +22,7 @@
 #
 # You will see one graph: services as nodes, dependencies as arrows from the failing service to the one it hurt.
 # Colour shows when the impact window began, from the trigger at 11:48 PM PDT on 19 October to the network phase that started at 5:28 AM PDT on 20 October.
-# Hover over a node to see its windows, and over the middle of an arrow to see the mechanism and its source.
+# Hover over a box to see its windows, and over the diamond near the head of an arrow to see the mechanism and its source.
 
 # %%
 from outage import incident_figures as figures
@@ -51,7 +51,7 @@ for edge in graph.edges:
 #
 # Nodes sit in rows by their longest path from the DNS automation, so every arrow points down.
 # A node that nothing in the graph feeds (the IAM API, the account-metadata subsystem) is placed one row above the first node it affects.
-# Within a row, a small search picks the order that keeps arrows from crossing boxes they do not join, then keeps crossings few.
+# An arrow that skips rows runs straight down through a gap of its own in each row it passes (arrows from the same service share it), so no arrow crosses a box; rows are ordered to keep crossings few.
 # Colour is the start of the node's main window (or the edge's window), in hours after 11:00 PM PDT on 19 October; grey means the summary gives no time.
 # The figure function is `outage.incident_figures.dependency_graph`; `graph_layers` gives the rows.
 
@@ -60,9 +60,9 @@ figures.dependency_graph(graph, timeline).show()
 
 # %% [markdown]
 # *Figure 1 — Who hurt whom: each arrow runs from the failing service to the one it hurt, coloured by when the window it explains opened (PDT).
-# Hover over a box for its impact windows, over the diamond on an arrow for the mechanism and its source section.*
+# Hover over a box for its impact windows, over the diamond near an arrow's head for the mechanism and its source section.*
 #
-# Thin arrows and outlined diamonds mark the one link the summary implies without explaining (EC2 → ECS/EKS/Fargate).
+# A thin dashed arrow and an outlined diamond mark the one link the summary implies without explaining (EC2 → ECS/EKS/Fargate).
 # Grey boxes are parts the summary names without giving them times.
 #
 # ## What this shows

@@ -28,7 +28,7 @@ import plotly.colors as pc
 import plotly.graph_objects as go
 
 from outage.dependencies import Edge, Graph, Node
-from outage.plotting import CLOCK_FORMAT, clock, text_colour_on, time_axis, wrap
+from outage.plotting import clock, text_colour_on, time_axis, wrap
 from outage.site.renderer import COLORWAY
 from outage.timeline import PDT, TALK, Event, Timeline, Window
 
@@ -118,7 +118,7 @@ def window_hover(window: Window, timeline: Timeline) -> str:
 
 _LINE_PX = 15  # one line of label text (font 12)
 _BAR_PX = 12
-_GAP_PX = 9
+_GAP_PX = 9  # between one row's bar and the next row's label
 _HEADER_PX = 22
 _BAND_PX = 44  # the band at the top that holds the milestones' clock labels
 _LABEL_CHARS = 44  # wraps the longest label to two lines that fit a 358-px column
@@ -376,11 +376,12 @@ COLORSCALE = [[0.0, "#4e79a7"], [0.35, "#59a14f"], [0.7, "#f28e2b"], [1.0, "#e15
 NO_TIME = "#9a9a9a"
 HOURS_MAX = 8.0
 
-_COLUMNS = 4  # slots per row: four boxes fit side by side at phone width
-_COL_PX = (76.0, 163.0)  # slot width at phone (358 px) and desktop (760 px) width
+#: Geometry of the graph in pixels at phone width (a 358-px column, 350 px of plot). Wider
+#: screens stretch it sideways only, so every clearance found here holds there too.
+_PLOT_W_PX = 346.0
 _ROW_PX = 84.0  # row pitch, the same at every width
-_CLEAR_PX = 8.0  # an arrow must pass at least this far from a box it does not join
 _BOX_W_PX, _BOX_H_PX = 72.0, 34.0
+_CLEAR_PX = 8.0  # least room between a box and a passing line, or between two lines
 _NODE_CHARS = 10
 
 
@@ -409,13 +410,149 @@ def graph_layers(graph: Graph) -> dict[str, int]:
     return layer
 
 
-def _segment_hits_box(p: tuple[float, float], q: tuple[float, float],
-                      centre: tuple[float, float]) -> bool:
-    """Does the segment p→q pass through the box around `centre` (Liang–Barsky clipping)?"""
+@dataclass(frozen=True)
+class GraphLayout:
+    """Where the dependency graph draws: node centres, and each edge's route.
+
+    `x` is in pixels at phone width (0 … `_PLOT_W_PX`), `row` counts down from 0. An edge that
+    skips rows passes each row between its ends at a waypoint of its own, shared only with edges
+    from the same origin (they leave together, as one trunk), so that no line crosses a box.
+    """
+
+    x: dict[str, float]
+    row: dict[str, int]
+    routes: dict[str, tuple[tuple[float, int], ...]]  # edge id -> waypoints between its ends
+
+
+def _waypoint(origin: str, row: int) -> str:
+    return f"{origin}@{row}"
+
+
+def _half_width(item: str, nodes: set[str]) -> float:
+    return _BOX_W_PX / 2 if item in nodes else 0.0
+
+
+def _pack(order: list[str], want: dict[str, float], nodes: set[str]) -> dict[str, float]:
+    """Positions as close to `want` as the row allows: boxes and lines keep `_CLEAR_PX` apart and
+    everything stays inside the plot."""
+    def room(a: str, b: str) -> float:
+        return _half_width(a, nodes) + _half_width(b, nodes) + _CLEAR_PX
+
+    x = [want[i] for i in order]
+    x[0] = max(x[0], _half_width(order[0], nodes))
+    for k in range(1, len(order)):
+        x[k] = max(x[k], x[k - 1] + room(order[k - 1], order[k]))
+    x[-1] = min(x[-1], _PLOT_W_PX - _half_width(order[-1], nodes))
+    for k in range(len(order) - 2, -1, -1):
+        x[k] = min(x[k], x[k + 1] - room(order[k], order[k + 1]))
+    x[0] = max(x[0], _half_width(order[0], nodes))
+    for k in range(1, len(order)):
+        x[k] = max(x[k], x[k - 1] + room(order[k - 1], order[k]))
+    if x[-1] > _PLOT_W_PX - _half_width(order[-1], nodes) + 1e-6:
+        raise ValueError(f"row {order} is wider than a phone")
+    return dict(zip(order, x))
+
+
+def _crossings(upper: list[str], lower: list[str], links: set[tuple[str, str]]) -> int:
+    position = {item: k for k, item in enumerate(upper)} | {item: k for k, item in enumerate(lower)}
+    pairs = sorted((position[a], position[b]) for a, b in links if a in upper and b in lower)
+    return sum(1 for (a1, b1), (a2, b2) in itertools.combinations(pairs, 2)
+               if (a1 - a2) * (b1 - b2) < 0)
+
+
+@functools.lru_cache(maxsize=4)
+def graph_layout(graph: Graph) -> GraphLayout:
+    """A layered drawing (Sugiyama's method, small): rows from `graph_layers`, a waypoint for
+    each edge in every row it skips, rows ordered by barycentre sweeps and then by swapping
+    neighbours while that removes crossings, and positions that pull each box or waypoint
+    towards the items it links to. Deterministic; a few milliseconds for this graph."""
+    layer = graph_layers(graph)
+    nodes = {n.id for n in graph.nodes}
+    rows: dict[int, list[str]] = {}
+    for node in graph.nodes:
+        rows.setdefault(layer[node.id], []).append(node.id)
+    chains: dict[str, list[str]] = {}
+    for edge in graph.edges:
+        chain = [edge.origin]
+        for r in range(layer[edge.origin] + 1, layer[edge.target]):
+            point = _waypoint(edge.origin, r)
+            if point not in rows[r]:
+                rows[r].append(point)
+            chain.append(point)
+        chains[edge.id] = chain + [edge.target]
+    links = {(a, b) for chain in chains.values() for a, b in zip(chain, chain[1:])}
+    up: dict[str, list[str]] = {}
+    down: dict[str, list[str]] = {}
+    for a, b in sorted(links):
+        down.setdefault(a, []).append(b)
+        up.setdefault(b, []).append(a)
+    depth = sorted(rows)
+
+    # Order: barycentre sweeps, down then up, four times; then neighbour swaps.
+    index = {item: k for r in depth for k, item in enumerate(rows[r])}
+    for _ in range(4):
+        for sweep, neighbours in ((depth[1:], up), (depth[-2::-1], down)):
+            for r in sweep:
+                def centre(item: str) -> float:
+                    near = neighbours.get(item, [])
+                    return sum(index[n] for n in near) / len(near) if near else index[item]
+                rows[r].sort(key=lambda item: (centre(item), index[item]))
+                index.update({item: k for k, item in enumerate(rows[r])})
+    improved = True
+    while improved:
+        improved = False
+        for r in depth:
+            for k in range(len(rows[r]) - 1):
+                def around(order: list[str]) -> int:
+                    total = 0
+                    if r - 1 in rows:
+                        total += _crossings(rows[r - 1], order, links)
+                    if r + 1 in rows:
+                        total += _crossings(order, rows[r + 1], links)
+                    return total
+                swapped = rows[r][:k] + [rows[r][k + 1], rows[r][k]] + rows[r][k + 2:]
+                if around(swapped) < around(rows[r]):
+                    rows[r] = swapped
+                    improved = True
+
+    # Positions: start evenly spread, then pull each item towards what it links to.
+    x: dict[str, float] = {}
+    for r in depth:
+        step = _PLOT_W_PX / len(rows[r])
+        x.update(_pack(rows[r], {item: step * (k + 0.5) for k, item in enumerate(rows[r])}, nodes))
+    for _ in range(8):
+        for sweep in (depth[1:], depth[-2::-1]):
+            for r in sweep:
+                want = {}
+                for item in rows[r]:
+                    near = up.get(item, []) + down.get(item, [])
+                    want[item] = (x[item] + sum(x[n] for n in near)) / (1 + len(near))
+                x.update(_pack(rows[r], want, nodes))
+    routes = {edge_id: tuple((x[p], int(p.rsplit("@", 1)[1])) for p in chain[1:-1])
+              for edge_id, chain in chains.items()}
+    return GraphLayout({n: x[n] for n in nodes}, dict(layer), routes)
+
+
+def edge_path(edge: Edge, layout: GraphLayout) -> list[tuple[float, float]]:
+    """The points an edge's line runs through, in pixels (y down): from the bottom of its origin's
+    box, straight down through each row it skips (past its boxes), to the top of its target's box."""
+    half = _BOX_H_PX / 2
+    points = [(layout.x[edge.origin], layout.row[edge.origin] * _ROW_PX + half)]
+    for x, row in layout.routes[edge.id]:
+        # Straight down past the boxes of the row, with room to spare, before turning.
+        points += [(x, row * _ROW_PX - half - _CLEAR_PX), (x, row * _ROW_PX + half + _CLEAR_PX)]
+    points.append((layout.x[edge.target], layout.row[edge.target] * _ROW_PX - half))
+    return points
+
+
+def segment_hits_box(p: tuple[float, float], q: tuple[float, float],
+                     centre: tuple[float, float], clearance: float = 0.0) -> bool:
+    """Does the segment p→q pass through the box (grown by `clearance`) around `centre`?
+    Liang–Barsky clipping; pixels."""
     (x0, y0), (x1, y1) = p, q
     cx, cy = centre
-    left, right = cx - _BOX_W_PX / 2 - _CLEAR_PX, cx + _BOX_W_PX / 2 + _CLEAR_PX
-    top, bottom = cy - _BOX_H_PX / 2 - _CLEAR_PX, cy + _BOX_H_PX / 2 + _CLEAR_PX
+    left, right = cx - _BOX_W_PX / 2 - clearance, cx + _BOX_W_PX / 2 + clearance
+    top, bottom = cy - _BOX_H_PX / 2 - clearance, cy + _BOX_H_PX / 2 + clearance
     dx, dy = x1 - x0, y1 - y0
     t0, t1 = 0.0, 1.0
     for pk, qk in ((-dx, x0 - left), (dx, right - x0), (-dy, y0 - top), (dy, bottom - y0)):
@@ -431,78 +568,6 @@ def _segment_hits_box(p: tuple[float, float], q: tuple[float, float],
         if t0 > t1:
             return False
     return True
-
-
-def _crosses(a: tuple, b: tuple) -> bool:
-    (p1, p2), (p3, p4) = a, b
-    if {p1, p2} & {p3, p4}:
-        return False
-
-    def side(o, p, q):
-        return (p[0] - o[0]) * (q[1] - o[1]) - (p[1] - o[1]) * (q[0] - o[0])
-
-    return (side(p1, p2, p3) * side(p1, p2, p4) < 0) and (side(p3, p4, p1) * side(p3, p4, p2) < 0)
-
-
-def _ends(edge: Edge, position: dict[str, tuple[float, float]]) -> tuple:
-    (x0, y0), (x1, y1) = position[edge.origin], position[edge.target]
-    return ((x0, y0 + _BOX_H_PX / 2), (x1, y1 - _BOX_H_PX / 2))
-
-
-def _layout_cost(graph: Graph, position: dict[str, tuple[float, float]], col_px: float) -> float:
-    """Edges through boxes they do not join (weighted heavily), edge crossings, sideways length;
-    `position` in pixels."""
-    cost = 0.0
-    segments = [_ends(e, position) for e in graph.edges]
-    for edge, (p, q) in zip(graph.edges, segments):
-        for node in graph.nodes:
-            if node.id not in (edge.origin, edge.target) and _segment_hits_box(p, q, position[node.id]):
-                cost += 100
-        cost += abs(p[0] - q[0]) / col_px * 0.5
-    for a, b in itertools.combinations(segments, 2):
-        if _crosses(a, b):
-            cost += 3
-    return cost
-
-
-@functools.lru_cache(maxsize=4)
-def graph_positions(graph: Graph) -> dict[str, tuple[int, int]]:
-    """(slot, row) of every node: rows from `graph_layers`, slots 0 … 3 chosen by a small,
-    deterministic local search that keeps arrows out of the boxes they do not join, then
-    minimises crossings and sideways length, judged at phone and at desktop width (the boxes keep
-    their size in pixels while the slots widen). About a thousand evaluations for 16 nodes."""
-    layer = graph_layers(graph)
-    rows: dict[int, list[str]] = {}
-    for node in graph.nodes:
-        rows.setdefault(layer[node.id], []).append(node.id)
-    if any(len(ids) > _COLUMNS for ids in rows.values()):
-        raise ValueError(f"a row holds more than {_COLUMNS} nodes")
-    # Start: nodes spread evenly across each row, in the data's order.
-    slot: dict[str, int] = {}
-    for ids in rows.values():
-        starts = {1: [1], 2: [1, 2], 3: [0, 1, 2], 4: [0, 1, 2, 3]}[len(ids)]
-        slot.update(zip(ids, starts))
-
-    def cost(s: dict[str, int]) -> float:
-        total = 0.0
-        for col_px in _COL_PX:
-            position = {n: ((s[n] + (0.5 if layer[n] % 2 else 0.0)) * col_px, layer[n] * _ROW_PX)
-                        for n in s}
-            total += _layout_cost(graph, position, col_px)
-        return total
-
-    best = cost(slot)
-    improved = True
-    while improved:
-        improved = False
-        for _, ids in sorted(rows.items()):
-            for assignment in itertools.permutations(range(_COLUMNS), len(ids)):
-                trial = dict(slot)
-                trial.update(zip(ids, assignment))
-                trial_cost = cost(trial)
-                if trial_cost < best - 1e-9:
-                    best, slot, improved = trial_cost, trial, True
-    return {n: (slot[n], layer[n]) for n in slot}
 
 
 def node_label(node: Node) -> str:
@@ -541,84 +606,76 @@ def edge_hover(edge: Edge, graph: Graph, timeline: Timeline) -> str:
 
 def dependency_graph(graph: Graph, timeline: Timeline) -> go.Figure:
     """Services as labelled boxes in rows, dependencies as arrows from the failing service down
-    to the one it hurt. A box's colour is when its main impact window opened, an arrow's when the
-    window it explains opened (grey: no time given). Hover a box for its windows, the diamond on
-    an arrow for the mechanism and its source. Thin arrows and outlined diamonds mark links the
-    summary implies without explaining them.
+    to the one it hurt (`graph_layout`: no line crosses a box). A box's colour is when its main
+    impact window opened, an arrow's when the window it explains opened; grey means the summary
+    gives no time. Hover a box for its windows, the diamond near an arrow's head for the
+    mechanism and its source. A dashed, thin arrow with an outlined diamond marks a link the
+    summary implies without explaining it.
     """
-    grid = graph_positions(graph)
-    n_rows = max(r for _, r in grid.values()) + 1
-    # x in slot units (odd rows shifted half a slot), y in rows, top row 0.
-    position = {n: (s + (0.5 if r % 2 else 0.0), float(r)) for n, (s, r) in grid.items()}
-    box_half = (_BOX_H_PX / 2) / _ROW_PX  # half a box's height, in rows
-    row_px = int(_ROW_PX)
+    layout = graph_layout(graph)
+    n_rows = max(layout.row.values()) + 1
     canvas = _Canvas()
-    fig = canvas.fig
-    # Boxes first, arrows over them: an arrow that passes a box it does not join is seen to
-    # cross it, never mistaken for one that ends there.
+    edge_hours = [_hours(e.window, timeline) for e in graph.edges]
+    heads = []
+    for edge, hours in zip(graph.edges, edge_hours):
+        points = edge_path(edge, layout)
+        colour = _colour(hours)
+        width = 2 if edge.basis == "stated" else 1.5
+        if len(points) > 2:
+            canvas.shapes.append(dict(
+                type="path", xref="x", yref="y", layer="below",
+                path="M " + " L ".join(f"{x:.1f},{y:.1f}" for x, y in points[:-1]),
+                line=dict(color=colour, width=width, dash="solid" if edge.basis == "stated" else "dash"),
+            ))
+        (ax, ay), (x, y) = points[-2], points[-1]
+        canvas.notes.append(dict(
+            x=x, y=y, ax=ax, ay=ay, xref="x", yref="y", axref="x", ayref="y", text="",
+            showarrow=True, arrowhead=2, arrowsize=1.1, arrowwidth=width, arrowcolor=colour,
+            standoff=1, startstandoff=0,
+        ))
+        heads.append(((ax + x) / 2, (ay + y) / 2))
+    timed = [k for k, h in enumerate(edge_hours) if h is not None]
+    untimed = [k for k, h in enumerate(edge_hours) if h is None]
+    for name, members, colour in (("dependency", timed, None), ("dependency without a time", untimed, NO_TIME)):
+        marker = dict(size=10, symbol="diamond",
+                      line=dict(width=[0 if graph.edges[k].basis == "stated" else 2 for k in members],
+                                color="#7f7f7f"))
+        if colour is None:
+            marker.update(
+                color=[edge_hours[k] for k in members], colorscale=COLORSCALE, cmin=0, cmax=HOURS_MAX,
+                colorbar=dict(
+                    title=dict(text="window opens (PDT)", side="top"),
+                    orientation="h", x=0.5, xanchor="center", y=-0.01, yanchor="top",
+                    thickness=10, len=0.9,
+                    tickvals=[0.8, 3.42, 6.47, 8.0],
+                    ticktext=["11:48 PM", "2:25 AM", "5:28 AM", "7 AM+"],
+                ),
+            )
+        else:
+            marker.update(color=colour)
+        canvas.fig.add_trace(go.Scatter(
+            name=name, x=[heads[k][0] for k in members], y=[heads[k][1] for k in members],
+            mode="markers", marker=marker,
+            hovertext=[edge_hover(graph.edges[k], graph, timeline) for k in members],
+            hoverinfo="text", showlegend=False,
+        ))
     for node in graph.nodes:
         main = node.windows[0] if node.windows else None
         fill = _colour(_hours(main, timeline))
-        x, y = position[node.id]
         canvas.notes.append(dict(
-            x=x, y=y, xref="x", yref="y", showarrow=False,
-            text=node_label(node), font=dict(size=11, color=text_colour_on(fill)),
+            x=layout.x[node.id], y=layout.row[node.id] * _ROW_PX, xref="x", yref="y",
+            showarrow=False, text=node_label(node), font=dict(size=11, color=text_colour_on(fill)),
             bgcolor=fill, bordercolor="#7f7f7f", borderwidth=1 if main else 2, borderpad=3,
             width=_BOX_W_PX - 8, height=_BOX_H_PX - 6,
             hovertext=node_hover(node, timeline),
         ))
-    edge_hours = [_hours(e.window, timeline) for e in graph.edges]
-    for edge, hours in zip(graph.edges, edge_hours):
-        (x0, y0), (x1, y1) = position[edge.origin], position[edge.target]
-        canvas.notes.append(dict(
-            x=x1, y=y1 - box_half, ax=x0, ay=y0 + box_half, xref="x", yref="y", axref="x", ayref="y",
-            showarrow=True, arrowhead=2, arrowsize=1.1, arrowwidth=2 if edge.basis == "stated" else 1,
-            arrowcolor=_colour(hours), standoff=1, startstandoff=0, text="",
-        ))
-    # Diamonds on the arrows, for hover: 40 % of the way down, clear of the boxes.
-    def along(edge: Edge, t: float) -> tuple[float, float]:
-        (x0, y0), (x1, y1) = position[edge.origin], position[edge.target]
-        y0, y1 = y0 + box_half, y1 - box_half
-        return x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
-
-    marks = {e.id: along(e, 0.4 if position[e.target][1] - position[e.origin][1] > 1 else 0.5)
-             for e in graph.edges}
-    timed = [(e, h) for e, h in zip(graph.edges, edge_hours) if h is not None]
-    fig.add_trace(go.Scatter(
-        name="dependency",
-        x=[marks[e.id][0] for e, _ in timed], y=[marks[e.id][1] for e, _ in timed], mode="markers",
-        marker=dict(
-            size=10, symbol="diamond", color=[h for _, h in timed],
-            colorscale=COLORSCALE, cmin=0, cmax=HOURS_MAX,
-            line=dict(width=[0 if e.basis == "stated" else 2 for e, _ in timed], color="#7f7f7f"),
-            colorbar=dict(
-                title=dict(text="window opens (PDT)", side="top"),
-                orientation="h", x=0.5, xanchor="center", y=-0.01, yanchor="top",
-                thickness=10, len=0.9,
-                tickvals=[0.8, 3.42, 6.47, 8.0],
-                ticktext=["11:48 PM", "2:25 AM", "5:28 AM", "7 AM+"],
-            ),
-        ),
-        hovertext=[edge_hover(e, graph, timeline) for e, _ in timed],
-        hoverinfo="text",
-        showlegend=False,
-    ))
-    untimed = [e for e, h in zip(graph.edges, edge_hours) if h is None]
-    fig.add_trace(go.Scatter(
-        name="dependency without a time",
-        x=[marks[e.id][0] for e in untimed], y=[marks[e.id][1] for e in untimed], mode="markers",
-        marker=dict(size=10, symbol="diamond", color=NO_TIME,
-                    line=dict(width=[0 if e.basis == "stated" else 2 for e in untimed], color="#7f7f7f")),
-        hovertext=[edge_hover(e, graph, timeline) for e in untimed],
-        hoverinfo="text",
-        showlegend=False,
-    ))
-    fig.update_layout(
-        height=n_rows * row_px + 90,
+    top, bottom = -_BOX_H_PX / 2 - 6, (n_rows - 1) * _ROW_PX + _BOX_H_PX / 2 + 6
+    canvas.fig.update_layout(
+        height=int(bottom - top) + 10 + 80,
         showlegend=False,
         hovermode="closest",
-        margin=dict(l=4, r=4, t=10, b=70),
-        xaxis=dict(visible=False, range=[-0.55, _COLUMNS - 0.45 + 0.5], fixedrange=True),
-        yaxis=dict(visible=False, range=[n_rows - 0.5, -0.5], fixedrange=True),
+        margin=dict(l=4, r=4, t=10, b=80),
+        xaxis=dict(visible=False, range=[-2, _PLOT_W_PX + 2], fixedrange=True),
+        yaxis=dict(visible=False, range=[bottom, top], fixedrange=True),
     )
     return canvas.finish()

@@ -5,6 +5,7 @@ the dependency graph's boxes, arrows and hover, and the notebooks drawing each f
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections import Counter
 from pathlib import Path
@@ -240,25 +241,49 @@ def test_graph_draws_every_node_once_and_every_edge_once(dependency, graph):
     assert diamonds == len(graph.edges)
 
 
-def test_arrows_point_down_from_the_failing_service(dependency, graph):
+def test_arrows_end_on_top_of_their_target_and_point_down(dependency, graph):
     centre = {n.text: (n.x, n.y) for n in _boxes(dependency)}
     for arrow, edge in zip(_arrows(dependency), graph.edges):
-        origin = centre[figures.node_label(graph.node(edge.origin))]
         target = centre[figures.node_label(graph.node(edge.target))]
-        assert arrow.ax == origin[0] and arrow.x == target[0]
-        assert arrow.ay > origin[1] and arrow.y < target[1] and arrow.y > arrow.ay
+        assert arrow.x == target[0] and arrow.y == target[1] - figures._BOX_H_PX / 2
+        assert arrow.ay < arrow.y
 
 
-def test_node_labels_fit_their_boxes_and_boxes_do_not_touch(dependency):
-    boxes = _boxes(dependency)
-    for box in boxes:
+def test_edges_that_skip_rows_are_routed_from_their_origin(dependency, graph):
+    layout = figures.graph_layout(graph)
+    paths = iter(dependency.layout.shapes)
+    for edge in graph.edges:
+        points = figures.edge_path(edge, layout)
+        assert (len(points) > 2) == (layout.row[edge.target] - layout.row[edge.origin] > 1)
+        if len(points) > 2:
+            shape = next(paths)
+            first = shape.path.split(" L ")[0].removeprefix("M ")
+            assert first == f"{layout.x[edge.origin]:.1f},{points[0][1]:.1f}"
+    assert next(paths, None) is None
+
+
+def test_no_line_crosses_a_box_it_does_not_join_at_phone_width(graph):
+    layout = figures.graph_layout(graph)
+    assert max(layout.x.values()) + figures._BOX_W_PX / 2 <= figures._PLOT_W_PX
+    assert min(layout.x.values()) - figures._BOX_W_PX / 2 >= 0
+    for edge in graph.edges:
+        points = figures.edge_path(edge, layout)
+        for p, q in zip(points, points[1:]):
+            for node in graph.nodes:
+                if node.id in (edge.origin, edge.target):
+                    continue
+                centre = (layout.x[node.id], layout.row[node.id] * figures._ROW_PX)
+                assert not figures.segment_hits_box(p, q, centre, clearance=2), (edge.id, node.id)
+
+
+def test_node_labels_fit_their_boxes_and_boxes_do_not_touch(dependency, graph):
+    for box in _boxes(dependency):
         assert all(len(line) <= 11 for line in box.text.split("<br>")), box.text
         assert contrast_ratio(box.bgcolor, box.font.color) >= 4.5
-    slot_px = figures._COL_PX[0]
-    for a in boxes:
-        for b in boxes:
-            if a is not b and a.y == b.y:
-                assert abs(a.x - b.x) * slot_px >= figures._BOX_W_PX, (a.text, b.text)
+    layout = figures.graph_layout(graph)
+    for a, b in itertools.combinations(graph.nodes, 2):
+        if layout.row[a.id] == layout.row[b.id]:
+            assert abs(layout.x[a.id] - layout.x[b.id]) >= figures._BOX_W_PX + figures._CLEAR_PX, (a.id, b.id)
 
 
 def test_edge_hover_names_the_mechanism_and_its_source(dependency, graph):
