@@ -134,6 +134,14 @@
     attributeFilter: ["data-md-color-scheme"],
   });
 
+  // The in-page checker (live-check.js) draws the figures it computes with this same code, so
+  // they get the site's plotly.js, its colour schemes and its resizing.
+  window.outageFigures = {
+    draw: function (div, spec) {
+      return loadPlotly().then(function (Plotly) { return draw(Plotly, div, spec); });
+    },
+  };
+
   if (typeof document$ !== "undefined") {
     document$.subscribe(drawAll);
   } else {
