@@ -96,6 +96,8 @@ def test_tail_chart_draws_model_lines_and_measured_clients_per_ttl(tail, predict
     labels = [a.text for a in fig.layout.annotations]
     assert labels == [f"{row['neg_ttl_real_s']} s" for row in settings]
     assert [a.x for a in fig.layout.annotations] == [row["neg_ttl_lab_s"] for row in settings]
+    # Labels take the page's text colour, which the site sets per colour scheme.
+    assert all(a.font.color is None for a in fig.layout.annotations)
     assert "lab" in fig.layout.xaxis.title.text and "100" in fig.layout.xaxis.title.text
     assert "%" in fig.layout.yaxis.title.text
 

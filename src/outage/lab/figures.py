@@ -71,8 +71,8 @@ def tail_chart(tail: dict, predictions: Mapping[int, RecoveryPrediction]) -> go.
     """Share of clients resolving again after the fix, per negative TTL: the DNS model's curve
     (a line; `predictions` maps the lab negative TTL in s to `model_prediction`'s result, in
     real seconds) and each measured client behind its own Unbound (a marker), in lab seconds.
-    One colour per TTL, labelled where its curve reaches 100 %; the legend says which mark is
-    the model and which the measurement."""
+    One colour per TTL, labelled above where its curve reaches 100 %; the legend says which
+    mark is the model and which the measurement."""
     scale = tail["scale"]
     fig = go.Figure()
     for index, row in enumerate(tail["settings"]):
@@ -96,9 +96,10 @@ def tail_chart(tail: dict, predictions: Mapping[int, RecoveryPrediction]) -> go.
                        f"{c['recovered_s']:.2f} lab s after the fix (Unbound's rule: "
                        f"{c['unbound_rule_s']:.2f} s)" for c in clients],
             hovertemplate="%{hovertext}<extra></extra>"))
+        # In the page's text colour (coloured text would be too faint on the dark scheme):
+        # the label sits right above the point where its curve reaches 100 %.
         fig.add_annotation(x=n_lab, y=1.0, yanchor="bottom", xanchor="center", yshift=4,
-                           text=f"{row['neg_ttl_real_s']} s", showarrow=False,
-                           font=dict(color=colour))
+                           text=f"{row['neg_ttl_real_s']} s", showarrow=False)
     # Legend keys only (no data): which mark is which, whatever the colour.
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="DNS model",
                              line=dict(color="#888888", width=2), hoverinfo="skip"))
