@@ -121,7 +121,7 @@ for n, line in enumerate(readable_trace(p, result, empty.trace), 1):
 figures.step_through(p, empty.trace).show()
 
 # %% [markdown]
-# *Figure 1 — The shortest interleaving that empties a record (3 Enactors, plans 1–5, 2 endpoints, $K = 1$). Drag the slider through the ten states. Squares are plans (green alive, dark red deleted, grey not yet published), the triangle marks the Planner's newest plan, diamonds each endpoint's active plan, circles the Enactors at the plan they hold ("→ regional": the endpoint it writes next); the actor of the step is in bold. Look at state 7, where "no regression" breaks, and state 9, where the regional diamond turns red and every property fails at once.*
+# *Figure 1 — The shortest interleaving that empties a record (3 Enactors, plans 1–5, 2 endpoints, $K = 1$). Drag the slider through the ten states. Squares are plans (green alive, dark red deleted, grey not yet published), the triangle marks the Planner's newest plan, diamonds each endpoint's active plan, circles the Enactors at the plan they hold ("→ regional": the endpoint it writes next); the actor of the step is in bold. Look at state 7, where "no regression" breaks, and state 9, where the regional diamond turns red and the other three properties fail together.*
 #
 # Enactor A takes plan 1 and is then delayed; the Planner publishes plans 2 and 3; Enactor B takes plan 3 and writes the regional endpoint; A, whose check passed long ago, writes plan 1 over it; B writes the IPv6 endpoint and cleans up, deleting plans 0 and 1.
 # Plan 1 is the regional endpoint's active plan, so its record is empty, and in that same state progress is lost: no Enactor can write the regional endpoint again.
@@ -193,7 +193,7 @@ assert all(a.failed_days >= b.failed_days for a, b in zip(points, points[len(CAD
 figures.montecarlo(points).show()
 
 # %% [markdown]
-# *Figure 2 — Share of simulated days with an empty record, by back-off tail index and Planner cadence (16 days per point, bars are 95 % Wilson intervals; keep 5 generations, every timing assumed; the three lines are drawn slightly apart so that equal points stay visible). Look at how each line rises towards the heavier tails on the left, and how the lines sit higher the faster the Planner publishes.*
+# *Figure 2 — Share of simulated days with an empty record, by back-off tail index and Planner cadence (16 days per point, bars are 95 % Wilson intervals; keep 5 generations, every timing assumed; the three lines are drawn slightly apart so that equal points stay visible). Look at how the 30-s and 60-s lines rise towards the heavier tails on the left while the 120-s line stays at zero, and how the lines sit higher the faster the Planner publishes.*
 #
 # Heavier back-off tails and faster Planners both make the race likelier: an Enactor must fall more than $K$ generations behind, which needs a back-off longer than about $K$ plan intervals, and then its stale write must land between a newer run's write of that endpoint and that run's clean-up.
 # With a plan every 120 s no simulated day failed at any tail (the cell above asserts it), and at 60 s only the heaviest tail did: consistent with a defect that lay dormant until an unusual delay, and with the talk's remark that with fewer plans the race would not have been exposed.
