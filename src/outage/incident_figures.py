@@ -30,7 +30,7 @@ import plotly.graph_objects as go
 from outage.dependencies import Edge, Graph, Node
 from outage.plotting import clock, text_colour_on, time_axis, wrap
 from outage.site.renderer import COLORWAY
-from outage.timeline import PDT, TALK, Event, Timeline, Window
+from outage.timeline import PDT, TALK, Timeline, Window
 
 # --------------------------------------------------------------------------------------------
 # Shared wording
@@ -93,16 +93,12 @@ def _readable_note(text: str, timeline: Timeline) -> str:
     return re.sub(r"\s*\(window ([A-Za-z0-9_-]+)\)", lambda m: " " + label(m), text).strip()
 
 
-def _event_line(event: Event) -> str:
-    return event.pdt_label()
-
-
 def window_hover(window: Window, timeline: Timeline) -> str:
     """Hover text of one window: its label, clock times, length and where each end is stated."""
     start, end = timeline.event(window.start_event), timeline.event(window.end_event)
     lines = [
         f"<b>{wrap(window.label, 44)}</b>",
-        f"{_event_line(start)} → {_event_line(end)}",
+        f"{start.pdt_label()} → {end.pdt_label()}",
         duration_words(window.duration)
         + (" (joins two times the summary states separately)" if window.derived else ""),
         wrap(f"start: {source_words(start.source)}", 48),
