@@ -99,8 +99,10 @@
 
   function draw(Plotly, div, spec) {
     var layout = spec.layout || {};
-    // The mode bar shows on hover only, so it never covers a title on a touch screen.
-    var config = { responsive: true, displaylogo: false, displayModeBar: "hover" };
+    // The mode bar shows on hover only; on a phone (where a tap is a hover) not at all, so it
+    // never covers the legend or a label above the plot. Pinch and double-tap still zoom.
+    var narrow = window.matchMedia("(max-width: 44.9375em)").matches;
+    var config = { responsive: true, displaylogo: false, displayModeBar: narrow ? false : "hover" };
     if (resizer) resizer.observe(div);
     return whenWide(div).then(function () {
       return Plotly.newPlot(div, spec.data || [], layout, config);
