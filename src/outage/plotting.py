@@ -1,7 +1,7 @@
 """What every figure of the site shares: clock format, phone-friendly layout, readable text.
 
 The figure functions of each model (`outage.race.figures`, `outage.cascade.figures`,
-`outage.dns.figures`, `outage.timeline_figures`, ...) take the model's records and return a
+`outage.dns.figures`, `outage.incident_figures`, ...) take the model's records and return a
 `plotly.graph_objects.Figure`. They build on the few conventions here, so that every figure of
 the site reads the same way:
 
