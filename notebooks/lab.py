@@ -227,3 +227,15 @@ assert gap < 0.2 and 0.0 <= late <= 1.0 + 2 * tail["poll_lab_s"]
 ratio = load["uncached"]["authoritative_queries"] / load["cached"]["authoritative_queries"]
 print(f"{ratio:.0f} times fewer")
 assert ratio > 100 and math.isfinite(ratio)
+
+# %% [markdown]
+# **5.** In the replay with the talk's TXT lock, does the lock refuse a rival holding an out-of-date view of it, and does the regional endpoint still go empty? At which step?
+
+# %%
+locked = variants["lock"]
+probe = locked["lock_probe"]
+emptied = next(s for s in locked["steps"] if s["empty"][0])
+print(f"{probe['label']}: {probe['rcode']}; the endpoint goes empty at step {emptied['n']}: "
+      f"{emptied['action']}")
+assert probe["refused"] and probe["rcode"] == "NXRRSET"
+assert emptied["n"] == len(locked["steps"]) == 12
