@@ -31,14 +31,16 @@ DESCRIPTIONS = {
 }
 
 
-def _all_files() -> tuple[dict[str, Path], dict[str, str]]:
-    return ({**downloads.notebook_files(), **downloads.data_files()}, downloads.timeline_tables())
+def _all_files(config) -> tuple[dict[str, Path], dict[str, str]]:
+    root = Path(config["docs_dir"]).parent
+    return ({**downloads.notebook_files(root), **downloads.data_files(root)},
+            downloads.timeline_tables(root))
 
 
 def on_page_markdown(markdown, page, config, files):
     page_dir = page.url.rstrip("/") or "."
     if TABLE_MARKER in markdown:
-        copied, generated = _all_files()
+        copied, generated = _all_files(config)
         rows = ["| File | What it holds |", "|---|---|"]
         for target in [*generated, *copied]:
             name = posixpath.basename(target)
@@ -51,13 +53,14 @@ def on_page_markdown(markdown, page, config, files):
             rows.append(f'| <a href="{link}" download="{name}">`{target.split("/", 1)[1]}`</a> | {what} |')
         markdown = markdown.replace(TABLE_MARKER, "\n".join(rows))
     if CITE_MARKER in markdown:
-        markdown = markdown.replace(CITE_MARKER, downloads.cite_box(config.get("site_url"), page_dir))
+        cff = Path(config["docs_dir"]).parent / "CITATION.cff"
+        markdown = markdown.replace(CITE_MARKER, downloads.cite_box(config.get("site_url"), page_dir, cff))
     return markdown
 
 
 def on_post_build(config):
     site = Path(config["site_dir"])
-    copied, generated = _all_files()
+    copied, generated = _all_files(config)
     for target, source in copied.items():
         path = site / target
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -66,4 +69,4 @@ def on_post_build(config):
         path = site / target
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    shutil.copyfile(downloads.ROOT / "CITATION.cff", site / "CITATION.cff")
+    shutil.copyfile(Path(config["docs_dir"]).parent / "CITATION.cff", site / "CITATION.cff")

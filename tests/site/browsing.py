@@ -43,14 +43,20 @@ class PageWatch:
 
 
 def wait_for_figures(page) -> list[dict]:
-    """Wait until every figure placeholder holds a drawn plot; describe each one."""
+    """Wait until every figure placeholder on show holds a drawn plot; describe each one.
+
+    A figure inside a closed content tab has no width and is drawn when its tab opens
+    (figures.js); open the tab and call this again to check it.
+    """
     page.wait_for_function(
         """() => [...document.querySelectorAll('div.plotly-figure')]
+                 .filter(div => div.clientWidth > 0)
                  .every(div => div.dataset.rendered === 'true')""",
         timeout=FIGURE_TIMEOUT_MS,
     )
     return page.evaluate(
-        """() => Promise.all([...document.querySelectorAll('div.plotly-figure')].map(async div => {
+        """() => Promise.all([...document.querySelectorAll('div.plotly-figure')]
+                               .filter(div => div.clientWidth > 0).map(async div => {
                const spec = await (await fetch(div.dataset.figureSrc)).json();
                return {
                  id: div.id,

@@ -16,11 +16,11 @@ FIGURE_DIV = re.compile(r'<div[^>]*class="plotly-figure"[^>]*data-figure-src="([
 
 
 def test_downloads_are_the_projects_own_files(built_site):
-    offered = {**downloads.notebook_files(), **downloads.data_files()}
+    offered = {**downloads.notebook_files(ROOT), **downloads.data_files(ROOT)}
     assert len(offered) >= 2 * len(NOTEBOOKS) + 5
     for target, source in offered.items():
         assert (built_site.site_dir / target).read_bytes() == source.read_bytes(), target
-    for target, text in downloads.timeline_tables().items():
+    for target, text in downloads.timeline_tables(ROOT).items():
         assert (built_site.site_dir / target).read_text(encoding="utf-8") == text
     assert (built_site.site_dir / "CITATION.cff").read_bytes() == (ROOT / "CITATION.cff").read_bytes()
 

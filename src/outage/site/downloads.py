@@ -28,8 +28,6 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
-NOTEBOOK_DIR = ROOT / "notebooks"
-DATA_DIR = ROOT / "data"
 DOWNLOAD_DIR = "downloads"
 #: Data files offered as they are (paths relative to `data/`).
 DATA_GLOBS = ("*.yaml", "*.json", "assumptions/*.yaml", "lab/*.json", "lab/*.csv")
@@ -44,18 +42,19 @@ def repo_url() -> str | None:
     return os.environ.get("REPO_URL") or None
 
 
-def notebook_files(notebook_dir: Path = NOTEBOOK_DIR) -> dict[str, Path]:
+def notebook_files(root: Path = ROOT) -> dict[str, Path]:
     """Site path -> source file, for every notebook's `.ipynb` and `.py`."""
     files = {}
-    for source in sorted(notebook_dir.glob("*.py")):
+    for source in sorted((root / "notebooks").glob("*.py")):
         for path in (source.with_suffix(".ipynb"), source):
             if path.exists():
                 files[f"{DOWNLOAD_DIR}/notebooks/{path.name}"] = path
     return files
 
 
-def data_files(data_dir: Path = DATA_DIR) -> dict[str, Path]:
+def data_files(root: Path = ROOT) -> dict[str, Path]:
     """Site path -> source file, for every data file offered as it is."""
+    data_dir = root / "data"
     files = {}
     for pattern in DATA_GLOBS:
         for path in sorted(data_dir.glob(pattern)):
@@ -63,11 +62,11 @@ def data_files(data_dir: Path = DATA_DIR) -> dict[str, Path]:
     return files
 
 
-def timeline_tables() -> dict[str, str]:
+def timeline_tables(root: Path = ROOT) -> dict[str, str]:
     """The timeline as CSV (events, windows) and JSON, by site path."""
     from outage.timeline import load_timeline
 
-    timeline = load_timeline()
+    timeline = load_timeline(root / "data" / "timeline.yaml")
     events = io.StringIO()
     writer = csv.writer(events, lineterminator="\n")
     writer.writerow(["id", "pdt_date", "pdt_time", "pdt", "utc", "precision", "subsystems", "what",
