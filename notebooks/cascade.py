@@ -24,7 +24,7 @@
 # This is a *metastable failure*: a state that outlives its trigger and needs outside help to leave (Bronson et al., HotOS 2021; Huang et al., OSDI 2022).
 # This notebook builds the smallest models in which that behaviour comes out of the mechanism, with the operators' actions as inputs and every unpublished number a named assumption.
 #
-# You will see: leases, queues and goodput through the night against the real milestones; that each half of the 4:14 AM action fails on its own; a discrete-event simulation agreeing with the fleet-scale fluid model; the Network Manager tail and the NLB capacity loss; AWS's two remediations as counterfactuals; and a phase diagram of outage length against fleet size.
+# You will see: leases, queues and goodput through the night against the real milestones; that each half of the 4:14 AM action fails on its own; a discrete-event simulation agreeing with the fleet-scale fluid model; the Network Manager tail and the NLB capacity loss; AWS's two remediations as counterfactuals; a phase diagram of outage length against fleet size; and a chart whose knobs you turn yourself.
 
 # %% [markdown]
 # ## The model
@@ -221,6 +221,36 @@ figures.phase_map(diagram, DwfmParams(), incident_outage_s=clock.DYNAMODB_DNS_RE
 # The thresholds move with every assumption (lease life, work per attempt, workers); the shape does not.
 
 # %% [markdown]
+# ## Experiment 7: turn the knobs yourself
+#
+# The knobs, together: what DWFM does at 4:14 AM PDT (both halves of the action, one, neither, or AWS's queue-size admission in its place), when Network Manager's load is halved (never, or 6:00–9:00 AM PDT; this site assumes 7:00 AM), and whether NLB's automatic failover is disabled at 9:36 AM PDT or kept on.
+# Every one of the 5 × 5 × 2 = 50 combinations is run here, at the default 100,000 droplets and the fluid model's 5-second step; the DWFM runs of the named scenarios above are reused, so the grid adds 25 Network Manager and 50 NLB runs.
+# Each choice says where its value comes from: AWS, assumed, or what-if.
+
+# %%
+from outage.cascade import whatif  # noqa: E402
+
+for knob in whatif.GRID.knobs:
+    print(f"{knob.label}: " + " | ".join(choice.label for choice in knob.choices))
+grid = whatif.run_grid(whatif.GRID, reuse=results.values())
+table = whatif.milestone_table(grid)
+print()
+print(" | ".join(table[0]))
+for row in table:
+    print(" | ".join(row.values()))
+
+# %% tags=["figure:cascade-what-if"]
+figures.what_if_chart(grid).show()
+
+# %% [markdown]
+# *Figure 7 — Choose what DWFM does at 4:14 AM PDT, when Network Manager's load is halved, and whether NLB's automatic failover is disabled at 9:36 AM PDT; the coloured curves and the milestone printed above each panel follow the choice, the grey curves stay as happened. Top to bottom: share of droplets holding a lease, Network Manager's propagation latency, and the share of one NLB's connections that fail. Dotted verticals: 4:14 AM and 9:36 AM PDT, the times of AWS's actions. All 50 combinations were run when the notebook was executed (100,000 droplets, curves drawn every 3 minutes); nothing runs in the page.*
+#
+# Try the DWFM control first: only "throttle + restart" and queue-size admission bring the leases back, and with either half alone nothing downstream happens at all, because the held network changes never reach Network Manager.
+# With the leases back, the Network Manager control moves the end of the latency by about half an hour per hour of delay (6:00 AM gives 10:07 AM, never gives 1:32 PM), while the start stays at the burst.
+# The failover control matters only while the latency is high: kept on, the errors last until the backlog has drained (10:11 AM with the assumed 7:00 AM cut), disabled they end at 9:36 AM at the latest; with an early cut at 6:00 AM, keeping failover costs only 8 minutes.
+# Queue-size admission moves the whole cascade two to three hours earlier and makes the other two controls irrelevant: the burst, the latency and the errors are over before 6:00 AM.
+
+# %% [markdown]
 # ## What this shows
 #
 # - A DWFM host with a FIFO queue, timeouts that do not stop the work, and retries has a healthy and a collapsed state at the same load; the DynamoDB outage only moves it from one to the other (Figure 1).
@@ -229,6 +259,7 @@ figures.phase_map(diagram, DwfmParams(), incident_outage_s=clock.DYNAMODB_DNS_RE
 # - Held network changes wait for DWFM to finish its lease work, so they reach Network Manager in a burst as the last leases return; the tail is a queue draining with its spare capacity only. NLB lost capacity because failover withdrew healthy AZs, and disabling failover ends the errors at once (Figure 4). The model's latency rises 51 minutes before AWS reports it.
 # - Queue-based admission removes the collapse; a velocity cap removes the connection errors (Figure 5).
 # - Whether a fleet heals itself depends on both the outage length and the load per host (Figure 6).
+# - Each operator decision moves one stage: DWFM's decides whether anything recovers, Network Manager's when the latency ends, NLB's failover when the errors end (Figure 7).
 
 # %% [markdown]
 # ## Assumptions

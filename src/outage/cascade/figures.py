@@ -366,3 +366,171 @@ def phase_map(diagram: PhaseDiagram, params: DwfmParams = DwfmParams(),
         yaxis=dict(title_text="fleet (thousand droplets)", range=[fleet_k[0] - row_k / 2, fleet_k[-1] + row_k / 2]),
     )
     return fig
+
+
+# --- What-if chart: every combination drawn once, three controls that combine ----------------
+#
+# Plotly's controls cannot read each other's state, so a control that set `visible` for "its
+# value with the others' current values" would need to know them. Instead each knob owns one
+# trace attribute that hides a trace on its own, and a trace shows only when all three let it:
+#   DWFM knob            -> `visible` (every trace belongs to one DWFM choice)
+#   Network Manager knob -> `x0` of rows 2-3: home at the trigger, or parked years off the axis
+#   NLB failover knob    -> `yaxis` of row 3: home, or a hidden overlay axis whose range the
+#                           data never reach
+# The axes' ranges are fixed (no zoom), so a parked trace can never come into view.
+
+#: Where a parked trace starts: far before any axis range of the figure.
+PARKED_X0 = "2000-01-01 00:00:00"
+#: The hidden overlay axis of row 3 that a trace of a failover choice not shown is moved to.
+PARKED_YAXIS = "y4"
+#: Figure height and top margin (the three controls and their labels sit in the margin).
+WHAT_IF_HEIGHT_PX = 900
+WHAT_IF_TOP_PX = 196
+_CONTROL_ROW_PX = 62  # label line plus dropdown, per control
+_BAND = 0.22  # share of each row's height above its data, kept for the milestone line
+# A control keeps its own light fill and dark text in both colour schemes (figures.js re-colours
+# the page's text, which would vanish on the fill), and is opaque where its list opens.
+_MENU_FILL, _MENU_INK = "#f4f4f4", "#1a1a1a"
+
+
+def _what_if_milestones(run, end_s: float) -> tuple[str, str, str]:
+    """The three milestone lines of one run, as printed in its rows (each fits a phone)."""
+    m = run.milestones
+    by = f"by {wall_clock(end_s)}"
+    leases = (f"all leases back {wall_clock(m['all_leases_restored'])}" if m["all_leases_restored"] is not None
+              else f"leases not all back {by}")
+    if m["propagation_latency_elevated"] is None:
+        latency = "latency never over 10 min"
+    else:
+        up = wall_clock(m["propagation_latency_elevated"])
+        latency = (f"latency up {up}, not normal {by}" if m["network_backlog_cleared"] is None
+                   else f"latency up {up}, normal {wall_clock(m['network_backlog_cleared'])}")
+    if m["nlb_errors_start"] is None:
+        errors = "no NLB connection errors"
+    else:
+        start = wall_clock(m["nlb_errors_start"])
+        errors = (f"NLB errors from {start}, still {by}" if m["nlb_errors_end"] is None
+                  else f"NLB errors {start}–{wall_clock(m['nlb_errors_end'])}")
+    return leases, latency, errors
+
+
+def what_if_chart(grid, stride: int = 3) -> go.Figure:
+    """Leases held (top), Network Manager's propagation latency (middle) and one NLB's
+    connection errors (bottom) for every combination of `grid`'s three knobs (a
+    `whatif.WhatIfGrid`), with one dropdown per knob; the as-happened run stays in grey for
+    comparison, and each row prints its milestone for the chosen combination. Curves are
+    drawn every `stride` samples of the grid's records. Trace `meta` holds each trace's
+    `row` and `choice` (a knob index, or None where the row does not depend on that knob)."""
+    spec = grid.spec
+    n_dwfm, n_netmgr, n_nlb = spec.shape
+    t_s = np.asarray(grid.t_s, float)[::stride]
+    start, end = float(grid.t_s[0]), float(grid.t_s[-1])
+    x = _time_x(t_s)
+    home = x["x0"]
+    latency_top = max(float(r.latency_s.max()) for r in grid.runs) / 60
+    errors_top = max(0.05, max(float(r.error_fraction.max()) for r in grid.runs))
+    tops = {1: 1.0 / (1 - _BAND), 2: latency_top / (1 - _BAND), 3: errors_top / (1 - _BAND)}
+
+    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.05)
+    rows = {1: ("leased_fraction", 1.0, 3, _BLUE, "%{y:.1%} of droplets leased"),
+            2: ("latency_s", 1 / 60, 1, _ORANGE, "propagation latency %{y:.0f} min"),
+            3: ("error_fraction", 1.0, 3, _RED, "%{y:.1%} of connections fail")}
+
+    def depends(row: int, choice: tuple[int, int, int]) -> tuple[int | None, ...]:
+        a, b, c = choice
+        return (a, None, None) if row == 1 else (a, b, None) if row == 2 else (a, b, c)
+
+    def curve(run, row: int, name: str, colour: str, **extra) -> go.Scatter:
+        attribute, scale, digits, _, hover = rows[row]
+        y = [round(float(v) * scale, digits) for v in getattr(run, attribute)[::stride]]
+        return _line(t_s, y, name, colour, hover, showlegend=False, **extra)
+
+    # As happened, in grey and always shown, so every choice reads against it.
+    happened = grid.as_happened
+    for row in (1, 2, 3):
+        trace = curve(happened, row, "as happened", "#8c8c8c", meta=dict(row=row, reference=True))
+        trace.line.width = 1.5
+        fig.add_trace(trace, row=row, col=1)
+    # One curve and one milestone line per row and combination the row depends on.
+    seen = set()
+    for run in grid.runs:
+        lines = _what_if_milestones(run, end)
+        labels = [k.choices[i].label for k, i in zip(spec.knobs, run.choice)]
+        for row in (1, 2, 3):
+            knobs = depends(row, run.choice)
+            if (row, knobs) in seen:
+                continue
+            seen.add((row, knobs))
+            name = " · ".join(label for label, k in zip(labels, knobs) if k is not None)
+            meta = dict(row=row, choice=list(knobs))
+            fig.add_trace(curve(run, row, name, rows[row][3], meta=meta), row=row, col=1)
+            fig.add_trace(go.Scatter(
+                x0=home, dx=0, y=[tops[row] * (1 - _BAND / 2)], mode="text", text=[lines[row - 1]],
+                textposition="middle right", hoverinfo="skip", showlegend=False, name=name,
+                textfont=dict(size=12), meta=dict(meta, milestone=True),
+            ), row=row, col=1)
+
+    metas = [trace.meta for trace in fig.data]
+    as_happened = spec.as_happened
+
+    def visible(a: int) -> list[bool]:
+        return [bool(m.get("reference") or m["choice"][0] == a) for m in metas]
+
+    moved_x = [i for i, m in enumerate(metas) if not m.get("reference") and m["row"] in (2, 3)]
+    moved_y = [i for i, m in enumerate(metas) if not m.get("reference") and m["row"] == 3]
+
+    def x0s(b: int) -> list[str]:
+        return [home if metas[i]["choice"][1] == b else PARKED_X0 for i in moved_x]
+
+    def yaxes(c: int) -> list[str]:
+        return [("y3" if metas[i]["choice"][2] == c else PARKED_YAXIS) for i in moved_y]
+
+    # The starting state: as happened.
+    for i, trace in enumerate(fig.data):
+        trace.visible = visible(as_happened[0])[i]
+    for i, value in zip(moved_x, x0s(as_happened[1])):
+        fig.data[i].x0 = value
+    for i, value in zip(moved_y, yaxes(as_happened[2])):
+        fig.data[i].yaxis = value
+
+    plot_px = WHAT_IF_HEIGHT_PX - WHAT_IF_TOP_PX - 60
+
+    def above(px: float) -> float:
+        return 1 + px / plot_px
+
+    menus, labels = [], []
+    controls = (
+        (spec.dwfm, lambda v: dict(method="restyle", args=[{"visible": visible(v)}])),
+        (spec.netmgr, lambda v: dict(method="restyle", args=[{"x0": x0s(v)}, moved_x])),
+        (spec.nlb, lambda v: dict(method="restyle", args=[{"yaxis": yaxes(v)}, moved_y])),
+    )
+    for k, (knob, action) in enumerate(controls):
+        top_px = WHAT_IF_TOP_PX - 8 - k * _CONTROL_ROW_PX
+        labels.append(dict(
+            text=f"<b>{knob.label}</b>", x=0, xref="paper", xanchor="left", y=above(top_px), yref="paper",
+            yanchor="top", showarrow=False, font=dict(size=12), align="left",
+        ))
+        menus.append(dict(
+            type="dropdown", direction="down", x=0, xanchor="left", y=above(top_px - 18), yanchor="top",
+            active=knob.as_happened, showactive=True, pad=dict(l=0, r=0, t=0, b=0),
+            font=dict(size=12, color=_MENU_INK), bgcolor=_MENU_FILL, bordercolor="#8c8c8c",
+            buttons=[dict(label=choice.label, **action(v)) for v, choice in enumerate(knob.choices)],
+        ))
+    # Menus drawn later sit on top: the first control's list must open over the others.
+    fig.update_layout(updatemenus=menus[::-1], annotations=list(fig.layout.annotations) + labels,
+                      height=WHAT_IF_HEIGHT_PX, margin=dict(t=WHAT_IF_TOP_PX), showlegend=False,
+                      hovermode="closest",
+                      modebar=dict(remove=["zoom", "pan", "select", "lasso", "zoomIn", "zoomOut",
+                                           "autoScale", "resetScale"]))
+    fig.update_layout(yaxis4=dict(overlaying="y3", anchor="x3", visible=False, range=[10, 11], fixedrange=True))
+    for mark_s in (clock.DWFM_THROTTLE_AND_RESTART_S, clock.NLB_FAILOVER_DISABLED_S):
+        for row in (1, 2, 3):
+            fig.add_vline(x=_iso(mark_s), line=dict(dash="dot", width=1, color="#8c8c8c"), row=row, col=1)
+    _time_axes(fig, rows=3, start_s=start, end_s=end)
+    fig.update_xaxes(fixedrange=True)
+    fig.update_yaxes(fixedrange=True)
+    fig.update_yaxes(title_text="leases held (%)", tickformat=".0%", tickvals=[0, 0.25, 0.5, 0.75, 1],
+                     range=[0, tops[1]], row=1, col=1)
+    fig.update_yaxes(title_text="latency (min)", range=[0, tops[2]], row=2, col=1)
+    fig.update_yaxes(title_text="NLB errors (%)", tickformat=".0%", range=[0, tops[3]], row=3, col=1)
+    return fig
