@@ -3,7 +3,8 @@
 * A page asks for the panel with the marker `<!-- live-check race -->` on a line of its own:
   in a chapter's Markdown, or in a notebook's Markdown cell (mkdocs-jupyter keeps the comment
   in the rendered cell). The marker is replaced by the panel's HTML
-  (`outage.site.live_check.panel_html`); a page without it is left as it was.
+  (`outage.site.live_check.panel_html`), which carries the site's Plotly template for the
+  counterexample figure; a page without the marker is left as it was.
 * After the build, the site gets `live-check/`: the zip of the Python sources the run imports,
   packed byte for byte from `src/` (`outage.site.live_check.pack`), and Pyodide's runtime
   files copied from `node_modules/pyodide` (installed by `npm ci` from package-lock.json) into
@@ -20,7 +21,7 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 
-from outage.site import live_check
+from outage.site import live_check, renderer
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
@@ -46,10 +47,11 @@ def on_pre_build(config):
     _state["pack"] = data
     _state["pack_url"] = f"live-check/outage-{live_check.digest(data)}.zip"
     _state["pyodide_url"] = f"live-check/pyodide-{_pyodide_version()}/"
+    _state["template"] = renderer.TEMPLATE.to_plotly_json()
 
 
 def _panel() -> str:
-    return live_check.panel_html(_state["pack_url"], _state["pyodide_url"])
+    return live_check.panel_html(_state["pack_url"], _state["pyodide_url"], _state["template"])
 
 
 def on_page_markdown(markdown, page, config, files):

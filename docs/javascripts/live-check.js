@@ -239,15 +239,14 @@
     var rows = report.properties.map(function (prop) {
       var verdict = propertyVerdict(report, prop);
       return el("tr", { "data-property": prop.name, "data-verdict": verdict }, [
-        el("td", { text: prop.name + (prop.required ? "" : " (informative)") }),
-        el("td", { text: prop.kind }),
+        el("td", { text: prop.name + " (" + prop.kind + (prop.required ? "" : ", informative") + ")" }),
         el("td", { text: verdict }),
         el("td", { text: prop.trace_length === null ? "—" : prop.trace_length + " steps" }),
       ]);
     });
     p.details.appendChild(el("table", { "class": "live-check__table" }, [
       el("caption", { text: "Every property of " + paramsLabel(report.params) + ": verdict and shortest trace (a counterexample for always, always-step and progress; a witness for sometimes)." }),
-      el("thead", {}, [el("tr", {}, ["property", "kind", "verdict", "shortest trace"].map(function (h) {
+      el("thead", {}, [el("tr", {}, ["property (kind)", "verdict", "shortest trace"].map(function (h) {
         return el("th", { scope: "col", text: h });
       }))]),
       el("tbody", {}, rows),
@@ -261,6 +260,8 @@
       var figure = el("div", { "class": "plotly-figure live-check__figure", "data-steps": String(report.trace_length) });
       p.details.appendChild(figure);
       p.details.appendChild(el("details", {}, [el("summary", { text: "The steps as text" }), steps]));
+      // The site's Plotly template, as the notebook's renderer applies it (the spec has none).
+      if (panel.dataset.template) report.figure.layout.template = JSON.parse(panel.dataset.template);
       if (window.outageFigures) {
         window.outageFigures.draw(figure, report.figure).catch(function (error) {
           figure.textContent = "The figure could not be drawn: " + error.message;

@@ -275,12 +275,15 @@ def _checkbox(name: str, value: str, label: str) -> str:
             f"<span>{html.escape(label)}</span></label>")
 
 
-def panel_html(pack_url: str, pyodide_url: str) -> str:
+def panel_html(pack_url: str, pyodide_url: str, template: Mapping | None = None) -> str:
     """The panel, as one block of HTML with no blank line (so Markdown passes it through).
 
     ``pack_url`` and ``pyodide_url`` are relative to the site root: the zip of sources and
-    the folder of Pyodide's runtime files. The panel loads nothing until Run
-    (``javascripts/live-check.js`` drives it). It is kept out of the search index.
+    the folder of Pyodide's runtime files. ``template`` is the site's Plotly template as
+    plain data (``outage.site.renderer.TEMPLATE``, which needs plotly, so the build passes
+    it in): the browser applies it to the step-through, as the notebook's renderer does. The
+    panel loads nothing until Run (``javascripts/live-check.js`` drives it). It is kept out
+    of the search index.
     """
     size = "".join(_number_input(LIMITS[n]) for n in ("enactors", "plans", "endpoints", "keep"))
     fixes = "".join(_checkbox("fix", f, FIX_LABELS.get(f, f)) for f in race.FIXES)
@@ -290,7 +293,9 @@ def panel_html(pack_url: str, pyodide_url: str) -> str:
     parts = [
         '<section class="live-check" data-search-exclude>',
         f'<div class="live-check__panel" data-live-check="race" data-pack="{html.escape(pack_url)}" '
-        f'data-pyodide="{html.escape(pyodide_url)}">',
+        f'data-pyodide="{html.escape(pyodide_url)}"'
+        + (f' data-template="{html.escape(json.dumps(template, separators=(",", ":")))}"'
+           if template else "") + ">",
         '<p class="live-check__title"><strong>Check it yourself.</strong> '
         "Run this site's own race model and model checker in your browser: the same Python "
         "files as <code>python -m outage race check</code>, in Pyodide (Python compiled to "
