@@ -29,6 +29,8 @@ DIV_ID = re.compile(r"""\bid=["']([^"']+)["']""")
 # The caption under a figure: "*Figure 3 — what to look at.*" in a notebook or a chapter.
 CAPTION = re.compile(r"<em>\s*(Figure\s+\d+\s*[.—–:-].*?)</em>", re.S)
 CAPTION_REACH = 4000
+DATA_THEN_CAPTION = re.compile(
+    r'(<p class="figure-data"[^>]*>.*?</p>)((?:\s*<[^>]+>){0,40}?\s*<p><em>\s*Figure\s+\d+.*?</p>)', re.S)
 TAG = re.compile(r"<[^>]+>")
 FIGURE_DIR = "figures"
 
@@ -66,4 +68,7 @@ def on_post_page(output, page, config):
         )
         return div + links
 
-    return FIGURE_DIV.sub(externalise, output)
+    output = FIGURE_DIV.sub(externalise, output)
+    # The caption belongs right under its figure: the data line moves below the caption when
+    # only markup (no text) stands between them.
+    return DATA_THEN_CAPTION.sub(r"\2\1", output)

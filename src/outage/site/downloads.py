@@ -236,7 +236,7 @@ def cite_box(site_url: str | None, page_dir: str = "sources", path: Path | None 
     return (
         '!!! quote "Cite this"\n\n'
         f"    {plain}\n\n"
-        "    ```bibtex\n"
+        "    ```text\n"
         f"{indented}\n"
         "    ```\n\n"
         "    The same reference, in the Citation File Format, is in "
