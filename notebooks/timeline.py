@@ -79,3 +79,27 @@ def span(window_id: str) -> str:
 
 for window_id in ("event", "ddb-dns-empty", "p1-ddb", "dwfm-releasing", "p3-launch", "p2-nlb"):
     print(span(window_id))
+
+# %% [markdown]
+# ## Exercises
+#
+# **1.** How much of the event came after DynamoDB's DNS was restored at 2:25 AM PDT, in hours and minutes and as a share of the whole event?
+
+# %%
+dns_restored = timeline.event("T21").utc
+event = timeline.window("event")
+after = event.end - dns_restored
+hours, minutes = divmod(int(after.total_seconds() // 60), 60)
+share = after / event.duration
+print(f"{hours} h {minutes:02d} min after the fix, {share:.0%} of the event")
+assert (hours, minutes) == (11, 55) and round(share * 100) == 82
+
+# %% [markdown]
+# **2.** Which impact windows had already closed before DNS was restored at 2:25 AM PDT, and which services do they belong to?
+
+# %%
+closed = [w for w in timeline.windows if w.end < dns_restored]
+for window in closed:
+    print(f"{window.service}: {window.label}")
+assert {w.service for w in closed} == {
+    "Amazon DynamoDB", "Amazon EC2", "AWS Lambda", "AWS STS", "Console sign-in", "Amazon Redshift"}
