@@ -25,6 +25,7 @@ from outage.cascade.dwfm_params import DwfmParams
 from outage.cascade.phase import PhaseDiagram
 from outage.cascade.records import DwfmRecord
 from outage.cascade.scenarios import CascadeResult
+from outage.cascade.whatif import WhatIfGrid, WhatIfRun
 from outage.site.renderer import COLORWAY
 
 #: Axis title of every time axis here: the runs start at 11:48 PM on 19 Oct.
@@ -393,7 +394,7 @@ _BAND = 0.22  # share of each row's height above its data, kept for the mileston
 _MENU_FILL, _MENU_INK = "#f4f4f4", "#1a1a1a"
 
 
-def _what_if_milestones(run, end_s: float) -> tuple[str, str, str]:
+def _what_if_milestones(run: WhatIfRun, end_s: float) -> tuple[str, str, str]:
     """The three milestone lines of one run, as printed in its rows (each fits a phone)."""
     m = run.milestones
     by = f"by {wall_clock(end_s)}"
@@ -414,12 +415,12 @@ def _what_if_milestones(run, end_s: float) -> tuple[str, str, str]:
     return leases, latency, errors
 
 
-def what_if_chart(grid, stride: int = 3) -> go.Figure:
+def what_if_chart(grid: WhatIfGrid, stride: int = 3) -> go.Figure:
     """Leases held (top), Network Manager's propagation latency (middle) and one NLB's
-    connection errors (bottom) for every combination of `grid`'s three knobs (a
-    `whatif.WhatIfGrid`), with one dropdown per knob; the as-happened run stays in grey for
-    comparison, and each row prints its milestone for the chosen combination. Curves are
-    drawn every `stride` samples of the grid's records. Trace `meta` holds each trace's
+    connection errors (bottom) for every combination of `grid`'s three knobs, with one
+    dropdown per knob; the as-happened run stays in grey for comparison, and each row prints
+    its milestone for the chosen combination. Curves are drawn every `stride` samples of the
+    grid's records. Trace `meta` holds each trace's
     `row` and `choice` (a knob index, or None where the row does not depend on that knob)."""
     spec = grid.spec
     n_dwfm, n_netmgr, n_nlb = spec.shape
