@@ -48,10 +48,13 @@ def on_pre_build(config):
     _state["pack_url"] = f"live-check/outage-{live_check.digest(data)}.zip"
     _state["pyodide_url"] = f"live-check/pyodide-{_pyodide_version()}/"
     _state["template"] = renderer.TEMPLATE.to_plotly_json()
+    _state["download_bytes"] = len(data) + sum(
+        (PYODIDE / name).stat().st_size for name in PYODIDE_FILES if (PYODIDE / name).exists())
 
 
 def _panel() -> str:
-    return live_check.panel_html(_state["pack_url"], _state["pyodide_url"], _state["template"])
+    return live_check.panel_html(_state["pack_url"], _state["pyodide_url"], _state["template"],
+                                 _state["download_bytes"])
 
 
 def on_page_markdown(markdown, page, config, files):

@@ -26,7 +26,7 @@ async function prepare(msg) {
   let loadSeconds = null;
   const started = performance.now();
   if (!pyodide) {
-    self.postMessage({ type: "status", id: msg.id, text: "Loading Python in your browser (first run only, about 12 MB)…" });
+    self.postMessage({ type: "status", id: msg.id, text: msg.loadingText });
     const { loadPyodide } = await import(msg.pyodide + "pyodide.mjs");
     pyodide = await loadPyodide({
       indexURL: msg.pyodide,

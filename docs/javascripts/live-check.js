@@ -134,14 +134,15 @@
     p.result.dataset.runId = id;
     p.details.textContent = "";
     var cold = !worker;
+    var loading = "Loading Python in your browser (first run only" +
+      (panel.dataset.download ? ", " + panel.dataset.download : "") + ")…";
     setRunning(panel, true);
-    setResult(panel, "running", 0, [el("p", {
-      text: cold ? "Loading Python in your browser (first run only, about 12 MB)…" : "Checking…",
-    })]);
+    setResult(panel, "running", 0, [el("p", { text: cold ? loading : "Checking…" })]);
     ensureWorker().postMessage({
       type: "run",
       id: id,
       request: JSON.stringify(read.values),
+      loadingText: loading,
       pyodide: new URL(panel.dataset.pyodide, siteRoot).href,
       pack: new URL(panel.dataset.pack, siteRoot).href,
     });

@@ -275,13 +275,16 @@ def _checkbox(name: str, value: str, label: str) -> str:
             f"<span>{html.escape(label)}</span></label>")
 
 
-def panel_html(pack_url: str, pyodide_url: str, template: Mapping | None = None) -> str:
+def panel_html(pack_url: str, pyodide_url: str, template: Mapping | None = None,
+               download_bytes: int | None = None) -> str:
     """The panel, as one block of HTML with no blank line (so Markdown passes it through).
 
     ``pack_url`` and ``pyodide_url`` are relative to the site root: the zip of sources and
     the folder of Pyodide's runtime files. ``template`` is the site's Plotly template as
     plain data (``outage.site.renderer.TEMPLATE``, which needs plotly, so the build passes
-    it in): the browser applies it to the step-through, as the notebook's renderer does. The
+    it in): the browser applies it to the step-through, as the notebook's renderer does.
+    ``download_bytes``: what the first Run downloads (Pyodide and the sources), told to the
+    reader before they press Run. The
     panel loads nothing until Run (``javascripts/live-check.js`` drives it). It is kept out
     of the search index.
     """
@@ -290,16 +293,19 @@ def panel_html(pack_url: str, pyodide_url: str, template: Mapping | None = None)
     reading = "".join(_checkbox(n, "", SWITCH_LABELS.get(n, n.replace("_", " ")))
                       for n in switches())
     budget = LIMITS["max_states"]
+    size_text = f", about {download_bytes / 1e6:.0f} MB" if download_bytes else ""
     parts = [
         '<section class="live-check" data-search-exclude>',
         f'<div class="live-check__panel" data-live-check="race" data-pack="{html.escape(pack_url)}" '
         f'data-pyodide="{html.escape(pyodide_url)}"'
         + (f' data-template="{html.escape(json.dumps(template, separators=(",", ":")))}"'
-           if template else "") + ">",
+           if template else "")
+        + (f' data-download="about {download_bytes / 1e6:.0f} MB"' if download_bytes else "")
+        + ">",
         '<p class="live-check__title"><strong>Check it yourself.</strong> '
         "Run this site's own race model and model checker in your browser: the same Python "
         "files as <code>python -m outage race check</code>, in Pyodide (Python compiled to "
-        "WebAssembly, about 12 MB, served by this site and loaded on the first Run).</p>",
+        f"WebAssembly{size_text}, served by this site and loaded on the first Run).</p>",
         '<form class="live-check__form" novalidate>',
         f'<fieldset class="live-check__sizes"><legend>Size</legend>{size}</fieldset>',
         f'<fieldset><legend>Fixes</legend>{fixes}</fieldset>',
