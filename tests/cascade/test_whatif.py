@@ -221,6 +221,13 @@ def _expected(chart, choice) -> set[int]:
     return out
 
 
+def _action_times(choice) -> list[tuple[int, str]]:
+    dwfm, nm, lb = (knob.choices[i].controls for knob, i in zip(SPEC.knobs, choice))
+    times = [(1, dwfm.restart_at_s if dwfm.restart_at_s is not None else dwfm.throttle_from_s),
+             (2, nm.load_reduction_from_s), (3, lb.failover_disabled_from_s)]
+    return sorted((row, figures.moment(t).isoformat(sep=" ")) for row, t in times if t is not None)
+
+
 def _menu_of(chart, knob) -> int:
     labels = [c.label for c in knob.choices]
     return next(i for i, m in enumerate(chart.layout.updatemenus) if [b.label for b in m.buttons] == labels)
@@ -244,8 +251,12 @@ def test_every_combination_of_the_controls_shows_exactly_its_own_traces(chart, g
             assert set(drawn) == _expected(chart, choice), (choice, order)
             # One curve and one milestone line per row, plus the three grey references.
             rows = [(chart.data[i].meta["row"], chart.data[i].mode) for i in drawn
-                    if not chart.data[i].meta.get("reference")]
+                    if not chart.data[i].meta.get("reference") and not chart.data[i].meta.get("action")]
             assert sorted(rows) == sorted((row, mode) for row in (1, 2, 3) for mode in ("lines", "text"))
+            # A dotted vertical where each chosen action happens, in the row it acts on.
+            actions = sorted((chart.data[i].meta["row"], state[i]["x0"]) for i in drawn
+                             if chart.data[i].meta.get("action"))
+            assert actions == _action_times(choice), choice
             run = grid.run(choice)
             texts = " ".join(chart.data[i].text[0] for i in drawn if chart.data[i].mode == "text")
             for key in ("all_leases_restored", "nlb_errors_start"):
@@ -272,7 +283,8 @@ def test_a_shown_curve_is_its_combinations_run(chart, grid):
     for k, knob in enumerate(SPEC.knobs):
         _press(chart, state, chart.layout.updatemenus[_menu_of(chart, knob)].buttons[choice[k]])
     curves = {chart.data[i].meta["row"]: chart.data[i] for i in _drawn(chart, state)
-              if chart.data[i].mode == "lines" and not chart.data[i].meta.get("reference")}
+              if chart.data[i].mode == "lines" and not chart.data[i].meta.get("reference")
+              and not chart.data[i].meta.get("action")}
     run = grid.run(choice)
     np.testing.assert_allclose(curves[3].y, run.error_fraction[::3], atol=0.0005)
     np.testing.assert_allclose(curves[2].y, run.latency_s[::3] / 60, atol=0.05)

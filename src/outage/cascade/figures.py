@@ -419,8 +419,9 @@ def what_if_chart(grid: WhatIfGrid, stride: int = 3) -> go.Figure:
     """Leases held (top), Network Manager's propagation latency (middle) and one NLB's
     connection errors (bottom) for every combination of `grid`'s three knobs, with one
     dropdown per knob; the as-happened run stays in grey for comparison, and each row prints
-    its milestone for the chosen combination. Curves are drawn every `stride` samples of the
-    grid's records. Trace `meta` holds each trace's
+    its milestone for the chosen combination, and a dotted vertical where the chosen action of
+    the knob acting on it happens. Curves are drawn every `stride` samples of the grid's
+    records. Trace `meta` holds each trace's
     `row` and `choice` (a knob index, or None where the row does not depend on that knob)."""
     spec = grid.spec
     n_dwfm, n_netmgr, n_nlb = spec.shape
@@ -471,24 +472,47 @@ def what_if_chart(grid: WhatIfGrid, stride: int = 3) -> go.Figure:
                 textfont=dict(size=12), meta=dict(meta, milestone=True),
             ), row=row, col=1)
 
+    # Where each knob acts: a dotted vertical at its chosen time, in the row it acts on.
+    acts = (
+        (spec.dwfm, 1, lambda c: c.restart_at_s if c.restart_at_s is not None else c.throttle_from_s),
+        (spec.netmgr, 2, lambda c: c.load_reduction_from_s),
+        (spec.nlb, 3, lambda c: c.failover_disabled_from_s),
+    )
+    for k, (knob, row, time_of) in enumerate(acts):
+        for v, choice in enumerate(knob.choices):
+            at_s = time_of(choice.controls)
+            if at_s is None:
+                continue
+            knobs = [None, None, None]
+            knobs[k] = v
+            fig.add_trace(go.Scatter(
+                x0=_iso(at_s), dx=0, y=[0, tops[row] * (1 - _BAND)], mode="lines", hoverinfo="skip",
+                line=dict(dash="dot", width=1, color="#8c8c8c"), showlegend=False,
+                name=f"{knob.label}: {choice.label}", meta=dict(row=row, choice=knobs, action=True),
+            ), row=row, col=1)
+
     metas = [trace.meta for trace in fig.data]
+    homes = [trace.x0 for trace in fig.data]
     as_happened = spec.as_happened
 
-    def visible(a: int) -> list[bool]:
-        return [bool(m.get("reference") or m["choice"][0] == a) for m in metas]
+    def depends_on(i: int, k: int) -> bool:
+        return not metas[i].get("reference") and metas[i]["choice"][k] is not None
 
-    moved_x = [i for i, m in enumerate(metas) if not m.get("reference") and m["row"] in (2, 3)]
-    moved_y = [i for i, m in enumerate(metas) if not m.get("reference") and m["row"] == 3]
+    def visible(a: int) -> list[bool]:
+        return [not depends_on(i, 0) or metas[i]["choice"][0] == a for i in range(len(metas))]
+
+    moved_x = [i for i in range(len(metas)) if depends_on(i, 1)]
+    moved_y = [i for i in range(len(metas)) if depends_on(i, 2)]
 
     def x0s(b: int) -> list[str]:
-        return [home if metas[i]["choice"][1] == b else PARKED_X0 for i in moved_x]
+        return [homes[i] if metas[i]["choice"][1] == b else PARKED_X0 for i in moved_x]
 
     def yaxes(c: int) -> list[str]:
         return [("y3" if metas[i]["choice"][2] == c else PARKED_YAXIS) for i in moved_y]
 
     # The starting state: as happened.
-    for i, trace in enumerate(fig.data):
-        trace.visible = visible(as_happened[0])[i]
+    for i, shown in enumerate(visible(as_happened[0])):
+        fig.data[i].visible = shown
     for i, value in zip(moved_x, x0s(as_happened[1])):
         fig.data[i].x0 = value
     for i, value in zip(moved_y, yaxes(as_happened[2])):
@@ -524,9 +548,6 @@ def what_if_chart(grid: WhatIfGrid, stride: int = 3) -> go.Figure:
                       modebar=dict(remove=["zoom", "pan", "select", "lasso", "zoomIn", "zoomOut",
                                            "autoScale", "resetScale"]))
     fig.update_layout(yaxis4=dict(overlaying="y3", anchor="x3", visible=False, range=[10, 11], fixedrange=True))
-    for mark_s in (clock.DWFM_THROTTLE_AND_RESTART_S, clock.NLB_FAILOVER_DISABLED_S):
-        for row in (1, 2, 3):
-            fig.add_vline(x=_iso(mark_s), line=dict(dash="dot", width=1, color="#8c8c8c"), row=row, col=1)
     _time_axes(fig, rows=3, start_s=start, end_s=end)
     fig.update_xaxes(fixedrange=True)
     fig.update_yaxes(fixedrange=True)
