@@ -46,6 +46,16 @@ def test_figure_csv_includes_every_animation_frame():
     assert [r["frame"] for r in table] == ["", "0", "1", "1"]
 
 
+def test_curves_stored_as_a_start_and_a_step_get_their_x_values():
+    spec = {"data": [
+        {"name": "clock", "x0": "2025-10-20 02:25:00", "dx": 60_000, "y": [1, 2, 3]},
+        {"name": "numbers", "x0": 10, "dx": 0.5, "y": [4, 5]},
+    ]}
+    table = rows(downloads.figure_csv(spec))
+    assert [r["x"] for r in table] == ["2025-10-20T02:25:00", "2025-10-20T02:26:00",
+                                       "2025-10-20T02:27:00", "10.0", "10.5"]
+
+
 def test_typed_arrays_decode_to_their_values():
     values = np.array([1.25, -3.0])
     typed = {"dtype": "f8", "bdata": base64.b64encode(values.tobytes()).decode()}

@@ -137,6 +137,25 @@ def _values(value) -> list:
     return [value]
 
 
+def _axis_values(trace: dict, key: str) -> list:
+    """A trace's x or y values, also when stored as a start and a step (`x0`, `dx`).
+
+    With no array, Plotly draws point i at `x0 + i * dx` (dates: `dx` in milliseconds), as
+    many points as the other coordinate has.
+    """
+    values = _values(trace.get(key))
+    if values or key + "0" not in trace:
+        return values
+    other = _values(trace.get("y" if key == "x" else "x"))
+    start, step = trace[key + "0"], trace.get("d" + key, 1)
+    if isinstance(start, str):
+        import datetime as dt
+
+        origin = dt.datetime.fromisoformat(start)
+        return [(origin + dt.timedelta(milliseconds=i * step)).isoformat() for i in range(len(other))]
+    return [start + i * step for i in range(len(other))]
+
+
 def _cell(value) -> str:
     if value is None:
         return ""
@@ -161,7 +180,8 @@ def figure_csv(spec: dict) -> str:
     for frame, traces in parts:
         for number, trace in enumerate(traces):
             name = _cell(trace.get("name")) or f"trace {number + 1}"
-            columns = [_values(trace.get(key)) for key in ("x", "y", "base", "text", "hovertext")]
+            columns = [_axis_values(trace, key) if key in ("x", "y") else _values(trace.get(key))
+                       for key in ("x", "y", "base", "text", "hovertext")]
             length = max((len(column) for column in columns[:2]), default=0)
             for point in range(length):
                 row = [column[point] if point < len(column) else
