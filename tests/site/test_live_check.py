@@ -410,7 +410,14 @@ def test_a_bad_value_gets_one_line_and_runs_nothing(site_url, new_page):
         text = error.inner_text()
         assert text.startswith(start) and "\n" not in text and "Traceback" not in text
         assert page_.get_attribute(RESULT, "data-verdict") == ""
-        set_inputs(page_)
+        set_inputs(page_, budget=200_000)
+    # From the keyboard: Enter in a field runs the form; the bad field is marked and focused.
+    page_.fill("[data-live-check=race] input[name=plans]", "0")
+    page_.focus("[data-live-check=race] input[name=enactors]")
+    page_.keyboard.press("Enter")
+    assert error.inner_text().startswith("Plans must be a whole number from 1 to 8 (")
+    assert page_.evaluate("() => document.activeElement.name") == "plans"
+    assert page_.get_attribute("[data-live-check=race] input[name=plans]", "aria-invalid") == "true"
     assert loaded == [] and watch.errors == []
 
 
@@ -450,3 +457,21 @@ def test_a_violation_on_a_phone_fits_follows_the_scheme_and_passes_axe(site_url,
         assert watch.foreign == [] and watch.errors == []
     finally:
         context.close()
+
+
+@pytest.mark.browser
+def test_the_notebook_page_s_panel_works_after_instant_navigation_and_reuses_python(site_url, new_page):
+    page_, watch = new_page()
+    page_.goto(site_url + CHAPTER, wait_until="networkidle")
+    first = run(page_, fixes=("conditional-write",))
+    assert (first["verdict"], first["states"]) == ("holds", 6987)
+    page_.evaluate("window.__sameDocument = true")
+    page_.click(f'a.md-nav__link[href$="{NOTEBOOK}"]')
+    page_.wait_for_url(f"**/{NOTEBOOK}")
+    page_.wait_for_selector("[data-live-check=race]")
+    assert page_.evaluate("window.__sameDocument === true"), "the link caused a full page load"
+    loaded = live_requests(page_)
+    second = run(page_, fixes=("conditional-write",))
+    assert (second["verdict"], second["states"]) == ("holds", 6987)
+    assert "Python started" not in second["text"] and loaded == []  # the worker was kept
+    assert watch.foreign == [] and watch.errors == []
