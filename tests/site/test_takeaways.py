@@ -12,7 +12,8 @@ from conftest import ROOT
 from outage.site import downloads
 from test_build import NOTEBOOKS, notebook_pages
 
-FIGURE_DIV = re.compile(r'<div[^>]*class="plotly-figure"[^>]*data-figure-src="([^"]+)"[^>]*></div>(<p class="figure-data"[^>]*>.*?</p>)?', re.S)
+FIGURE_DIV = re.compile(r'<div[^>]*class="plotly-figure"[^>]*data-figure-src="([^"]+)"[^>]*></div>')
+DATA_LINE = re.compile(r'<p class="figure-data"[^>]*>.*?</p>', re.S)
 
 
 def test_downloads_are_the_projects_own_files(built_site):
@@ -26,17 +27,30 @@ def test_downloads_are_the_projects_own_files(built_site):
 
 
 def test_every_figure_links_its_values_and_its_json(built_site):
+    """Under each figure (below its caption, if it has one) a line links the figure's values as
+    CSV and the figure as JSON, before the next figure starts."""
     figures = 0
     for page in built_site.site_dir.rglob("index.html"):
         html = page.read_text(encoding="utf-8")
-        for src, links in FIGURE_DIV.findall(html):
+        divs = list(FIGURE_DIV.finditer(html))
+        for number, div in enumerate(divs):
             figures += 1
+            src = div.group(1)
+            end = divs[number + 1].start() if number + 1 < len(divs) else len(html)
+            links = DATA_LINE.search(html, div.end(), end)
             assert links, f"{page}: no data line under {src}"
             csv_src = src[: -len(".json")] + ".csv"
-            assert f'href="{csv_src}"' in links and f'href="{src}"' in links
+            assert f'href="{csv_src}"' in links.group(0) and f'href="{src}"' in links.group(0)
             target = (page.parent / csv_src).resolve()
             assert target.exists() and target.read_text(encoding="utf-8").startswith("frame,trace,point")
     assert figures >= len(NOTEBOOKS)
+
+
+def test_a_caption_sits_right_under_its_figure(built_site):
+    html = (built_site.site_dir / "ec2" / "index.html").read_text(encoding="utf-8")
+    div = FIGURE_DIV.search(html)
+    after = re.sub(r"<[^>]+>", "", html[div.end(): div.end() + 3000]).strip()
+    assert after.startswith("Figure 1"), after[:80]
 
 
 def test_notebook_pages_show_no_plumbing_and_fold_figure_code(built_site):
