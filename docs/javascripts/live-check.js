@@ -253,6 +253,9 @@
       el("tbody", {}, rows),
     ]));
 
+    if (report.figure_error) {
+      p.details.appendChild(el("p", { text: "The step-through was not drawn: " + report.figure_error + "." }));
+    }
     if (report.figure) {
       var steps = el("ol", {}, report.trace.map(function (line) { return el("li", { text: line }); }));
       p.details.appendChild(el("p", {}, [el("strong", {

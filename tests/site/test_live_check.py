@@ -57,7 +57,8 @@ def cli_check(fix: str, max_states: int | None = None, **size) -> dict:
 
 
 def without_timings(report: dict) -> dict:
-    return {k: v for k, v in report.items() if k not in ("seconds", "figure", "figure_seconds")}
+    return {k: v for k, v in report.items()
+            if k not in ("seconds", "figure", "figure_seconds", "figure_error")}
 
 
 # --- what is packed ---------------------------------------------------------------------
@@ -159,6 +160,16 @@ def test_a_run_reports_what_the_command_line_reports(fix):
         json.dumps(figure)  # plain data, as the worker posts it
     else:
         assert report["figure"] is None
+
+
+def test_a_violation_whose_figure_cannot_be_built_still_reports_its_verdict(monkeypatch):
+    def too_big(*args):
+        raise RuntimeError("more than 200,000 states reachable from this state")
+
+    monkeypatch.setattr(live_check, "step_through_spec", too_big)
+    report = live_check.run(dict(enactors=2, plans=3, endpoints=1, keep=1))
+    assert report["verdict"] == "violated" and report["figure"] is None
+    assert report["figure_error"] == "more than 200,000 states reachable from this state"
 
 
 def test_progress_is_reported_while_the_search_runs():

@@ -144,7 +144,8 @@ def run(values: Mapping[str, object],
     """Check the race model for the panel's ``values``: the command line's JSON report
     (``python -m outage race check --json``) plus ``figure``, the step-through of the
     shortest counterexample (:func:`outage.race.figures.step_through_spec`) or ``None``,
-    and ``figure_seconds``. Raises :class:`InputError` for a bad value.
+    and ``figure_seconds`` (``figure_error`` says why a violation has no figure). Raises
+    :class:`InputError` for a bad value.
 
     ``on_progress`` is called with the number of distinct states every
     :data:`PROGRESS_EVERY` states. Cost: one exploration (see :func:`outage.checker.explore`)
@@ -158,7 +159,10 @@ def run(values: Mapping[str, object],
     started = time.perf_counter()
     figure = None
     if violated is not None and violated.trace is not None:
-        figure = step_through_spec(p, violated.trace, exploration.initial[0])
+        try:
+            figure = step_through_spec(p, violated.trace, exploration.initial[0])
+        except RuntimeError as error:  # a progress search from a state beyond its own budget
+            out["figure_error"] = str(error)
     out["figure"] = figure
     out["figure_seconds"] = round(time.perf_counter() - started, 3)
     return out
@@ -170,6 +174,9 @@ def run_json(request: str, on_progress: Callable[[int], None] | None = None) -> 
         return json.dumps(run(json.loads(request), on_progress))
     except InputError as error:
         return json.dumps({"error": str(error)})
+    except MemoryError:
+        return json.dumps({"error": "The browser ran out of memory for this run: lower the "
+                                    "size or the state budget"})
 
 
 # --- build side -------------------------------------------------------------------------
