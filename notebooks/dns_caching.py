@@ -23,7 +23,7 @@
 # It builds a small population of clients behind recursive resolvers, applies the standard cache rules, replays the outage, and watches clients come back after the fix.
 # No TTL involved is public, so every one is a named assumption, and the tail must come out of the rules rather than be put in.
 #
-# You will see: the share of clients resolving the name again after 2:25 AM PDT; which TTLs give a 15-minute tail; how much load reaches the authoritative servers during a DNS outage and what multiplies it; and which resolver features would have helped.
+# You will see: the share of clients resolving the name again after 2:25 AM PDT; which TTLs give a 15-minute tail; how much load reaches the authoritative servers during a DNS outage and what multiplies it; which resolver features would have helped; and a figure whose four knobs you turn yourself.
 
 # %% [markdown]
 # ## The model
@@ -178,6 +178,37 @@ figures.feature_chart(contrast_curves, labels=dict(CONTRASTS)).show()
 # Failure caching lengthens recovery from a timeout to at most its 300 s cap, the price of the load it saves in Experiment 3.
 
 # %% [markdown]
+# ## Experiment 5: turn the knobs yourself
+#
+# The knobs, together: what the authority answered between 11:48 PM and 2:25 AM PDT (the empty answer that happened, or a time-out), the resolvers' negative TTL (60, 300, 900 or 3600 s; 900 s is Route 53's default SOA TTL and the default here), and whether resolvers serve stale data (RFC 8767) or cache failures (RFC 9520).
+# Every one of the 2 × 4 × 2 × 2 = 32 combinations is run here, all with seed 0 so that a difference between two of them is the knobs' and not the draw's, in a population of 300 clients behind 20 resolver caches (15 per cache, as in the defaults); one more run with the record present gives the normal load.
+# Each value says where it comes from: "source" when AWS's summary or talk states it (only the empty answer does), "assumption" otherwise.
+
+# %%
+from outage.dns import whatif  # noqa: E402
+
+for knob in whatif.GRID.knobs:
+    print(f"{knob.label}: " + " | ".join(choice.label for choice in knob.choices))
+knob_grid = whatif.run_grid(whatif.GRID)
+table = whatif.milestone_table(knob_grid)
+widths = {key: max(len(key), *(len(row[key]) for row in table)) for key in table[0]}
+print()
+print("  ".join(key.ljust(width) for key, width in widths.items()))
+for row in table:
+    print("  ".join(row[key].ljust(width) for key, width in widths.items()))
+
+# %% tags=["figure:dns-what-if"]
+figures.what_if_chart(knob_grid).show()
+
+# %% [markdown]
+# *Figure 5 — Choose what the authority answered, the resolvers' negative TTL, and whether resolvers serve stale data or cache failures: the blue curve (share of clients resolving the name again), its two dots (half and all of them back) and the three lines printed above it follow the choice, while the grey curve stays as observed (empty answer, 900 s, both features off). Dotted lines: 2:25 AM PDT (records restored) and 2:40 AM PDT (DynamoDB's errors end). "source": stated in AWS's summary or talk; "assumption": this site's choice. All 32 combinations were run when the notebook was executed (300 clients, 20 resolver caches, seed 0, curves sampled every 10 s); nothing runs in the page.*
+#
+# Start with the slider: with the empty answer the last client is back one negative TTL after the fix, 1 min 16 s for 60 s, 5 min 16 s for 300 s, 14 min 25 s (2:39 AM PDT) for 900 s and 59 min 8 s (3:24 AM PDT) for 3600 s.
+# The two resolver features change nothing while the answer is empty: the authority answered, so there was no failure to serve stale data for or to cache.
+# Switch to a time-out and the roles turn round: the negative TTL no longer matters (there is no negative answer to cache), every client is back 24 s after the fix, but the authority takes 20 times its normal load during the outage.
+# Serve-stale then hides the outage completely (nobody is failing at 2:25 AM PDT); failure caching cuts the load to 0.057 times normal and, at its 300-s cap, brings the tail back exactly as a 300-s negative TTL would (5 min 16 s).
+
+# %% [markdown]
 # ## What this shows
 #
 # - The 15-minute tail is one negative TTL: with Route 53's default SOA, RFC 2308 gives $\min(900, 86400) = 900$ s, and clients return one resolver cache at a time over it.
@@ -186,6 +217,7 @@ figures.feature_chart(contrast_curves, labels=dict(CONTRASTS)).show()
 # - The positive TTL is irrelevant to the tail; negative TTLs at every layer that fixes its own (the JVM) add up.
 # - A cached empty answer lowers load on the authority. Load amplification comes from not caching, from timeouts, and from retries without backoff.
 # - Serve-stale cannot mask an empty answer; last known good could, at the cost of hiding deliberate removals.
+- Every knob acts through what the authority answered: with the empty answer only the negative TTL moves the tail; with a time-out only the resolver features do (Figure 5).
 
 # %% [markdown]
 # ## Assumptions

@@ -10,6 +10,8 @@ the same figures exported from it.
     ttl_sensitivity_chart(points)               when the last client is back, one TTL varied
     amplification_chart(points, references)     load on the authority during the outage (log)
     feature_chart(curves, labels)               recovery by resolver feature and answer mode
+    what_if_chart(grid)                         recovery for every combination of four knobs, chosen
+                                                in the page with buttons and a slider
 """
 
 from __future__ import annotations
@@ -262,4 +264,191 @@ def feature_chart(curves: Mapping[str, Sequence[CurvePoint]],
     _event_lines(fig, label_fix=False)
     fig.update_layout(xaxis=_clock_axis(), yaxis=_RECOVERED_AXIS, hovermode="closest",
                       height=500)
+    return fig
+
+
+# --- What-if chart: every combination of the grid's four knobs, switched by its controls ------
+#
+# Each knob moves one attribute of the traces that belong to a combination, so that the four
+# controls combine in any order without knowing each other's state: a trace is drawn only when
+# all four attributes are at home. Answer: `visible`. Negative TTL (the slider): `x0`, moved
+# far before the axis range. Serve-stale: `yaxis`, moved to a hidden overlay axis whose range
+# the data never reach. Failure caching: `xaxis`, likewise (a date axis set a century later,
+# so parked text lies off to the left, like the x0-parked). The axes' ranges are fixed (no
+# zoom), so a parked trace can never come into view.
+
+#: Where a parked trace starts: far before the axis range. Every x0 is a date string: restyling
+#: x0 makes plotly.js guess the axis type again from the data, and a number would turn the
+#: clock axis into a linear one.
+WHAT_IF_PARKED_X0 = "2000-01-01 00:00:00"
+#: Figure height and top margin (the four controls, their labels and the legend sit in it).
+WHAT_IF_HEIGHT_PX = 690
+WHAT_IF_TOP_PX = 300
+_WHAT_IF_BOTTOM_PX = 60
+_WHAT_IF_ROW_PX = {"buttons": 58, "slider": 72}  # a control: label line, control, air
+_WHAT_IF_BAND = 0.24  # share of the plot's height above 100 %, kept for the printed milestones
+# Controls keep their own light fill and dark text in both colour schemes (figures.js re-colours
+# the page's text, which would vanish on the fill). A chosen button is marked with a filled
+# radio dot in its label as well as plotly.js's own (faint) active fill.
+_MENU_FILL, _MENU_INK, _MENU_EDGE = "#e4e7eb", "#1a1a1a", "#8c8c8c"
+_CHOSEN, _NOT_CHOSEN = "● ", "○ "
+_WHAT_IF_COLOUR = COLORWAY[0]
+
+
+def _clock_text(t_s: float) -> str:
+    """Seconds after the fix as a PDT date string to the millisecond (what x0 takes here)."""
+    moment = FIX_PDT + dt.timedelta(milliseconds=round(float(t_s) * 1000.0))
+    return moment.isoformat(sep=" ", timespec="milliseconds")
+
+
+def _what_if_readout(run, end_s: float) -> str:
+    """The milestones of one run, as printed at the top of the plot (three lines, each fits a
+    phone): when half and when the last client is back, how long the last one took, and the
+    load on the authority during the outage."""
+    from outage.dns.whatif import after, when
+
+    if run.all_back_s == 0.0:
+        back = "no client failing at 2:25 AM<br>(each one was served the old address)"
+    elif run.all_back_s is None:
+        back = f"half back {when(run.half_back_s)}<br>some not back by {when(end_s)}"
+    else:
+        back = (f"half back {when(run.half_back_s)} · all back {when(run.all_back_s)}"
+                f"<br>the last one {after(run.all_back_s)} after the fix")
+    return f"{back}<br>load on the authority: {run.load_ratio:.2g}× normal"
+
+
+def _choice_text(spec, choice) -> str:
+    """A combination in readers' words, for hover text."""
+    answer, ttl, stale, failure = spec.labels(choice)
+    return (f"{answer.split(' (')[0]} answer, negative TTL {ttl}, serve-stale {stale}, "
+            f"failure caching {failure}")
+
+
+def what_if_chart(grid) -> go.Figure:
+    """Share of clients recovered after 2:25 AM PDT for every combination of `grid`'s four
+    knobs (a `outage.dns.whatif.WhatIfGrid`): buttons for the authority's answer, serve-stale and
+    failure caching, a slider for the negative TTL. The chosen combination's curve, its
+    half-back and all-back markers and its printed milestones follow the controls; the grey
+    curve stays as observed (the default assumptions) for comparison. Trace `meta` holds each
+    trace's `kind` and `choice` (one index per knob); the grey curve and the legend's key have
+    `reference`."""
+    spec = grid.spec
+    t_s = np.asarray(grid.t_s, float)
+    end_s = float(t_s[-1])
+    step_ms = float(t_s[1] - t_s[0]) * 1000.0
+    home = _clock_text(t_s[0])
+    top = 1.0 / (1.0 - _WHAT_IF_BAND)
+    start_s = -60.0
+    text_x = _clock_text(0.04 * (end_s - start_s))  # clear of the fix's dotted line
+
+    fig = go.Figure()
+    happened = grid.as_observed
+    fig.add_trace(go.Scatter(
+        x0=home, dx=step_ms, y=np.round(happened.share_recovered, 3).tolist(), mode="lines",
+        name="as observed (defaults)", line=dict(width=1.5, color="#8c8c8c"),
+        hovertemplate=_hover("as observed"), meta=dict(reference=True)))
+    fig.add_trace(go.Scatter(
+        x=[None], y=[None], mode="lines+markers", name="your choice", hoverinfo="skip",
+        line=dict(width=2.5, color=_WHAT_IF_COLOUR), marker=dict(size=8), meta=dict(reference=True)))
+
+    homes = []  # each combination trace's own x0
+    for run in grid.runs:
+        label = _choice_text(spec, run.choice)
+        meta = dict(choice=list(run.choice))
+        fig.add_trace(go.Scatter(
+            x0=home, dx=step_ms, y=np.round(run.share_recovered, 3).tolist(), mode="lines",
+            name=label, showlegend=False, line=dict(width=2.5, color=_WHAT_IF_COLOUR),
+            hovertemplate=_hover(label), meta=dict(meta, kind="curve")))
+        homes.append(home)
+        if run.all_back_s is not None:
+            fig.add_trace(go.Scatter(
+                x0=_clock_text(run.half_back_s), dx=round((run.all_back_s - run.half_back_s) * 1000.0),
+                y=[run.half_share, 1.0],
+                mode="markers", name=label, showlegend=False,
+                marker=dict(size=9, color=_WHAT_IF_COLOUR, line=dict(width=1.5, color="#ffffff")),
+                hovertext=["half back", "all back"],
+                hovertemplate="%{hovertext} %{x|%-I:%M:%S %p} PDT<extra></extra>",
+                meta=dict(meta, kind="milestones")))
+            homes.append(_clock_text(run.half_back_s))
+        fig.add_trace(go.Scatter(
+            x0=text_x, dx=0, y=[top * (1 - _WHAT_IF_BAND / 2)], mode="text",
+            text=[_what_if_readout(run, end_s)], textposition="middle right", hoverinfo="skip",
+            showlegend=False, name=label, textfont=dict(size=12), meta=dict(meta, kind="readout")))
+        homes.append(text_x)
+
+    movable = [i for i, trace in enumerate(fig.data) if not trace.meta.get("reference")]
+    metas = [fig.data[i].meta for i in movable]
+    knob_attribute = ("visible", "x0", "yaxis", "xaxis")
+
+    def values(k: int, v: int) -> list:
+        """What knob `k` set to choice `v` gives each movable trace's attribute."""
+        on = [m["choice"][k] == v for m in metas]
+        if k == 0:
+            return on
+        if k == 1:
+            return [h if o else WHAT_IF_PARKED_X0 for h, o in zip(homes, on)]
+        if k == 2:
+            return ["y" if o else "y2" for o in on]
+        return ["x" if o else "x2" for o in on]
+
+    for k, v in enumerate(spec.as_observed):
+        for i, value in zip(movable, values(k, v)):
+            fig.data[i][knob_attribute[k]] = value
+
+    plot_px = WHAT_IF_HEIGHT_PX - WHAT_IF_TOP_PX - _WHAT_IF_BOTTOM_PX
+
+    def above(px: float) -> float:
+        """Paper y of a point `px` pixels above the plot area."""
+        return 1 + px / plot_px
+
+    # Top to bottom, in knob order: answer, negative TTL (the slider), serve-stale, failure
+    # caching; each control starts below the one before it, by that one's height.
+    menus, labels, sliders = [], [], []
+    top_px = WHAT_IF_TOP_PX - 6
+    for k, knob in enumerate(spec.knobs):
+        if k:
+            top_px -= _WHAT_IF_ROW_PX["slider" if k - 1 == 1 else "buttons"]
+        labels.append(dict(
+            text=f"<b>{knob.label}</b>", x=0, xref="paper", xanchor="left", y=above(top_px),
+            yref="paper", yanchor="top", showarrow=False, font=dict(size=12), align="left"))
+        if k == 1:
+            sliders.append(dict(
+                active=knob.as_observed, x=0, xanchor="left", len=1.0, y=above(top_px - 18),
+                yanchor="top", pad=dict(t=0, b=0, l=0, r=0), currentvalue=dict(visible=False),
+                font=dict(size=12), ticklen=4, minorticklen=0,
+                steps=[dict(label=c.label, method="restyle", args=[{"x0": values(1, v)}, movable])
+                       for v, c in enumerate(knob.choices)]))
+            continue
+        menu = len(menus)
+
+        def marked(v: int, chosen: int, knob=knob) -> str:
+            return (_CHOSEN if v == chosen else _NOT_CHOSEN) + knob.choices[v].label
+
+        buttons = []
+        for v, choice in enumerate(knob.choices):
+            relabel = {f"updatemenus[{menu}].buttons[{j}].label": marked(j, v)
+                       for j in range(len(knob.choices))}
+            buttons.append(dict(label=marked(v, knob.as_observed), method="update",
+                                args=[{knob_attribute[k]: values(k, v)}, relabel, movable]))
+        menus.append(dict(
+            type="buttons", direction="right", x=0, xanchor="left", y=above(top_px - 18),
+            yanchor="top", active=knob.as_observed, showactive=True, pad=dict(l=0, r=0, t=0, b=0),
+            font=dict(size=11, color=_MENU_INK), bgcolor=_MENU_FILL, bordercolor=_MENU_EDGE,
+            buttons=buttons))
+
+    _event_lines(fig, label_fix=False)
+    fig.update_layout(
+        updatemenus=menus, sliders=sliders, annotations=list(fig.layout.annotations) + labels,
+        height=WHAT_IF_HEIGHT_PX, margin=dict(t=WHAT_IF_TOP_PX, b=_WHAT_IF_BOTTOM_PX),
+        hovermode="closest", legend=dict(y=1.0, yanchor="bottom"),
+        xaxis=_clock_axis() | dict(range=[_clock(start_s), _clock(end_s)], fixedrange=True),
+        yaxis=_RECOVERED_AXIS | dict(range=[0, top], tickvals=[0, 0.25, 0.5, 0.75, 1],
+                                     fixedrange=True),
+        # Parked traces lie to the left of (before) this axis's range, never to the right,
+        # where their text would widen the page.
+        xaxis2=dict(overlaying="x", anchor="y", visible=False, type="date", fixedrange=True,
+                    range=["2100-01-01 00:00:00", "2100-01-02 00:00:00"]),
+        yaxis2=dict(overlaying="y", anchor="x", visible=False, range=[10, 11], fixedrange=True),
+        modebar=dict(remove=["zoom", "pan", "select", "lasso", "zoomIn", "zoomOut", "autoScale",
+                             "resetScale"]))
     return fig
