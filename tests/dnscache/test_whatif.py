@@ -2,7 +2,7 @@
 the model's own runs, labels that say each value's unit and source, and controls that show
 exactly the chosen combination in any order.
 
-The grid runs at 60 clients behind 6 resolver caches (10 per cache, as in the defaults), which
+The grid runs at 60 clients behind 6 resolver caches (10 per cache), which
 keeps its 32 runs to about a second; the notebook runs the full `whatif.GRID`.
 """
 
