@@ -56,6 +56,16 @@ def test_curves_stored_as_a_start_and_a_step_get_their_x_values():
                                        "2025-10-20T02:27:00", "10.0", "10.5"]
 
 
+def test_traces_a_figure_does_not_show_are_not_in_its_values():
+    spec = {"layout": {"xaxis": {"type": "date", "range": ["2025-10-20 02:20", "2025-10-20 02:45"]},
+                       "xaxis2": {"visible": False}},
+            "data": [{"name": "chosen", "x0": "2025-10-20 02:25:00", "dx": 60_000, "y": [1, 2]},
+                     {"name": "parked", "x0": "2000-01-01 00:00:00", "dx": 60_000, "y": [3, 4]},
+                     {"name": "hidden axis", "x": ["2025-10-20T02:30:00"], "y": [5], "xaxis": "x2"},
+                     {"name": "off", "x": ["2025-10-20T02:30:00"], "y": [6], "visible": False}]}
+    assert {r["trace"] for r in rows(downloads.figure_csv(spec))} == {"chosen"}
+
+
 def test_typed_arrays_decode_to_their_values():
     values = np.array([1.25, -3.0])
     typed = {"dtype": "f8", "bdata": base64.b64encode(values.tobytes()).decode()}

@@ -137,6 +137,29 @@ def _values(value) -> list:
     return [value]
 
 
+def _shown(trace: dict, xs: list, layout: dict) -> bool:
+    """Whether a trace is on show in the figure as first drawn."""
+    if trace.get("visible") is False:
+        return False
+    x_axis = "xaxis" + (trace.get("xaxis") or "x")[1:]
+    y_axis = "yaxis" + (trace.get("yaxis") or "y")[1:]
+    if any(layout.get(axis, {}).get("visible") is False for axis in (x_axis, y_axis)):
+        return False
+    fixed = layout.get(x_axis, {}).get("range")
+    if fixed and xs and all(isinstance(v, (str, int, float)) for v in fixed):
+        low, high = (str(v).replace("T", " ") if isinstance(v, str) else v for v in fixed)
+
+        def inside(x) -> bool:
+            value = str(x).replace("T", " ") if isinstance(low, str) else x
+            try:
+                return low <= value <= high
+            except TypeError:
+                return True
+
+        return any(inside(x) for x in xs if x is not None)
+    return True
+
+
 def _axis_values(trace: dict, key: str) -> list:
     """A trace's x or y values, also when stored as a start and a step (`x0`, `dx`).
 
@@ -167,6 +190,10 @@ def _cell(value) -> str:
 def figure_csv(spec: dict) -> str:
     """Every point of a figure as CSV: one row per point of every trace (and animation frame).
 
+    Only what the figure shows as first drawn: a trace that is hidden, sits on a hidden axis,
+    or lies wholly outside a fixed axis range (what-if figures park the combinations not
+    chosen there, and their controls bring them back) is left out.
+
     Columns: the frame (empty for the figure's own data), the trace's name, the point's index,
     then x, y, base (bars drawn from a start), and the point's text and hover text with markup
     removed. Values are the ones the figure draws, as the figure stores them.
@@ -177,11 +204,14 @@ def figure_csv(spec: dict) -> str:
     parts = [("", spec.get("data", []))]
     parts += [(str(frame.get("name", index)), frame.get("data", []))
               for index, frame in enumerate(spec.get("frames", []) or [])]
+    layout = spec.get("layout", {})
     for frame, traces in parts:
         for number, trace in enumerate(traces):
             name = _cell(trace.get("name")) or f"trace {number + 1}"
             columns = [_axis_values(trace, key) if key in ("x", "y") else _values(trace.get(key))
                        for key in ("x", "y", "base", "text", "hovertext")]
+            if not _shown(trace, columns[0], layout):
+                continue
             length = max((len(column) for column in columns[:2]), default=0)
             for point in range(length):
                 row = [column[point] if point < len(column) else
