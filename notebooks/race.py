@@ -151,6 +151,11 @@ display(Markdown(format_table(rows)))
 # Combinations add nothing beyond the write-side fixes at this size.
 
 # %% [markdown]
+# Try another size or another combination here: the panel runs this notebook's model and checker in your browser, and draws a violation as the same step-through as Figure 1.
+#
+# <!-- live-check race -->
+
+# %% [markdown]
 # ## Experiment 3: the DAT453 lock does not prevent the race
 #
 # The knob is the per-endpoint lock of the talk: an Enactor must win an endpoint's lock before its transaction.
