@@ -114,3 +114,12 @@ def test_cite_box_is_made_from_citation_cff():
     assert cff["title"] in box and cff["version"] in box
     assert "url     = {https://example.org/site/}" in box
     assert 'href="../CITATION.cff"' in box
+
+
+def test_repo_url_at_build_time_becomes_the_header_link(monkeypatch):
+    from mkdocs.config import load_config
+
+    monkeypatch.delenv("REPO_URL", raising=False)
+    assert load_config(str(ROOT / "mkdocs.yml"))["repo_url"] is None
+    monkeypatch.setenv("REPO_URL", "https://example.org/outage")
+    assert load_config(str(ROOT / "mkdocs.yml"))["repo_url"] == "https://example.org/outage"
