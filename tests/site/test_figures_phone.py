@@ -82,35 +82,49 @@ def bare_page(browser, tmp_path_factory):
         "<!doctype html><html><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width'>"
         "<style>body{margin:0;font-family:sans-serif}#fig{margin:0 16px}</style></head>"
-        "<body><div id='fig'></div><script src='plotly.js'></script></body></html>",
+        "<body><script src='plotly.js'></script></body></html>",
         encoding="utf-8",
     )
     return (folder / "page.html").as_uri()
 
 
-@pytest.mark.parametrize("width", [PHONE_WIDTH_PX, DESKTOP_WIDTH_PX], ids=["phone", "desktop"])
-@pytest.mark.parametrize("name,spec", FIGURES, ids=[name for name, _ in FIGURES])
-def test_figure_keeps_its_plot_area_and_its_box(browser, bare_page, name, spec, width):
-    context = browser.new_context(viewport={"width": width + 32, "height": 900})
-    try:
+@pytest.fixture(scope="module")
+def pages(browser, bare_page):
+    """One page per width, kept for the module: each figure is drawn into it afresh."""
+    contexts, opened = [], {}
+    for width in (PHONE_WIDTH_PX, DESKTOP_WIDTH_PX):
+        context = browser.new_context(viewport={"width": width + 32, "height": 900})
+        contexts.append(context)
         page = context.new_page()
         page.goto(bare_page)
-        page.evaluate(
-            """([spec, width]) => {
-                 const div = document.getElementById('fig');
-                 div.style.width = width + 'px';
-                 const layout = Object.assign({}, spec.layout || {});
-                 return Plotly.newPlot(div, spec.data || [], layout,
-                                       {responsive: true, displaylogo: false});
-               }""",
-            [spec, width],
-        )
-        page.wait_for_timeout(100)
-        box = page.evaluate(MEASURE, page.query_selector("#fig"))
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{name}-{width}px.png"), full_page=True)
-    finally:
+        opened[width] = page
+    yield opened
+    for context in contexts:
         context.close()
+
+
+@pytest.mark.parametrize("width", [PHONE_WIDTH_PX, DESKTOP_WIDTH_PX], ids=["phone", "desktop"])
+@pytest.mark.parametrize("name,spec", FIGURES, ids=[name for name, _ in FIGURES])
+def test_figure_keeps_its_plot_area_and_its_box(pages, name, spec, width):
+    page = pages[width]
+    page.evaluate(
+        """([spec, width]) => {
+             const old = document.getElementById('fig');
+             if (old) { Plotly.purge(old); old.remove(); }
+             const div = document.createElement('div');
+             div.id = 'fig';
+             div.style.width = width + 'px';
+             document.body.appendChild(div);
+             const layout = Object.assign({}, spec.layout || {});
+             return Plotly.newPlot(div, spec.data || [], layout,
+                                   {responsive: true, displaylogo: false});
+           }""",
+        [spec, width],
+    )
+    page.wait_for_timeout(50)
+    box = page.evaluate(MEASURE, page.query_selector("#fig"))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}-{width}px.png"), full_page=True)
     if box["plotWidth"] is not None:
         share = box["plotWidth"] / box["width"]
         assert share >= MIN_PLOT_SHARE, f"{name}: plot area is {share:.0%} of the figure's width"
