@@ -38,6 +38,8 @@ def run(p, trace):
 @pytest.mark.parametrize("kwargs", [
     {"enactors": 0}, {"plans": 0}, {"endpoints": 0}, {"enactors": -1}, {"keep": -1},
     {"plans": 3, "keep": 3}, {"plans": 3, "keep": 4}, {"fixes": {"bogus"}},
+    {"write_deleted": "keep"}, {"write_deleted": None}, {"check_against": "dns"},
+    {"check_against": ""},
 ])
 def test_bad_params_are_rejected(kwargs):
     with pytest.raises(ValueError):
@@ -165,3 +167,50 @@ def test_every_counterexample_replays_to_its_violation():
     r = result.result(NO_REGRESSION)
     states = replay(m, r.trace, result.initial[0])
     assert any(b.active < a.active for a, b in zip(states[-2].endpoints, states[-1].endpoints))
+
+
+def test_readings_default_to_ours_and_show_in_the_label_only_when_changed():
+    p = Params()
+    assert (p.write_deleted, p.check_against) == ("rebuild", "own")
+    assert "write deleted" not in p.label and "check against" not in p.label
+    q = Params(write_deleted="empty", check_against="applied")
+    assert q.label.endswith("write deleted: empty, check against: applied")
+
+
+def test_writing_a_deleted_plan_rebuilds_or_empties_by_reading():
+    # Clean-up first, stale write second: plan 1 is already gone when Enactor A writes it.
+    reordered = INCIDENT[:6] + [Write(1, 1, 3), CleanUp(1, 3), Write(0, 0, 1)]
+    for fixes in (frozenset(), frozenset({CLEANUP_GUARD})):
+        rebuilt = run(Params(fixes=fixes), reordered)[-1].endpoints[0]
+        assert rebuilt.active == 1 and rebuilt.live
+        emptied = run(Params(fixes=fixes, write_deleted="empty"), reordered)[-1].endpoints[0]
+        assert emptied.active == 1 and not emptied.live
+    # A plan that was never deleted is written with its records under both readings.
+    p = Params(write_deleted="empty")
+    assert run(p, INCIDENT[:7])[-1].endpoints[0].live
+
+
+def test_the_check_compares_with_own_memory_or_with_dns_by_reading():
+    # Enactor B applied plan 3 everywhere; the stale Enactor A then puts plan 1 back on the
+    # regional endpoint and finishes. Under "own", B (last applied 3) does not retake plan 3;
+    # under "applied", B sees plan 1 in DNS and takes plan 3 again.
+    trace = INCIDENT[:6] + [Write(1, 1, 3), Write(0, 0, 1), Write(0, 1, 1)]
+    own = Params(fixes=frozenset({CLEANUP_GUARD}))
+    applied = Params(fixes=frozenset({CLEANUP_GUARD}), check_against="applied")
+    s_own, s_applied = run(own, trace + [CleanUp(1, 3)])[-1], run(applied, trace + [CleanUp(1, 3)])[-1]
+    assert Take(1, 3) not in actions(own, s_own)
+    assert Take(1, 3) in actions(applied, s_applied)
+
+
+def test_under_the_empty_reading_the_cleanup_guard_alone_lets_the_record_go_empty():
+    p = Params(3, 5, 2, 1, frozenset({CLEANUP_GUARD}), write_deleted="empty")
+    e = explore(model(p))
+    assert e.result(RECORD_NEVER_EMPTY).verdict == VIOLATED
+    assert e.result(RECORD_NEVER_EMPTY).trace_length == 9
+    assert e.result(PROGRESS).verdict == VIOLATED
+    end = replay(model(p), e.result(RECORD_NEVER_EMPTY).trace, e.initial[0])[-1]
+    assert not all(ep.live for ep in end.endpoints)
+    # Under our reading (rebuild) the same guard keeps the record and progress.
+    e = explore(model(Params(3, 5, 2, 1, frozenset({CLEANUP_GUARD}))))
+    assert e.result(RECORD_NEVER_EMPTY).verdict == HOLDS
+    assert e.result(PROGRESS).verdict == HOLDS

@@ -67,6 +67,17 @@ def fixes_label(fixes: frozenset[str]) -> str:
     return ",".join(f for f in FIXES if f in fixes) or "none"
 
 
+# Two readings of the sources the model has to choose between (switches of ``Params``).
+# What a write of a plan that clean-up has already deleted does:
+REBUILD = "rebuild"  # the transaction rebuilds the plan's tree from the Enactor's own copy
+EMPTY = "empty"  # the alias points at a tree that no longer exists: the endpoint has no records
+WRITE_DELETED = (REBUILD, EMPTY)
+# What the one-time newer-than check compares the new plan with:
+OWN = "own"  # the plan this Enactor applied last (its own memory)
+APPLIED_IN_DNS = "applied"  # the plan active in DNS, on the first endpoint the run writes
+CHECK_AGAINST = (OWN, APPLIED_IN_DNS)
+
+
 # --- Params -----------------------------------------------------------------------------
 
 
@@ -78,6 +89,14 @@ class Params:
     on every endpoint at the start. ``keep``: clean-up deletes every plan more than ``keep``
     generations older than the plan just applied (Assumption: the summary says only
     "significantly older"). ``lock``: the per-endpoint lock from talk DAT453.
+
+    Two readings of the sources, each a switch (Assumption: the defaults are our reading):
+    ``write_deleted`` is what a write of a plan that clean-up has already deleted does,
+    ``"rebuild"`` (the transaction rebuilds the tree from the Enactor's own copy) or
+    ``"empty"`` (the endpoint is left without records). ``check_against`` is what the
+    one-time check compares the new plan with: ``"own"`` (the plan this Enactor applied last)
+    or ``"applied"`` (the plan active in DNS on the first endpoint the run writes, the
+    regional one).
     """
 
     enactors: int = 3
@@ -86,6 +105,8 @@ class Params:
     keep: int = 1  # Assumption: generations kept behind the applied one
     fixes: frozenset[str] = field(default_factory=frozenset)
     lock: bool = False
+    write_deleted: str = REBUILD  # Assumption: our reading; see the class docstring
+    check_against: str = OWN  # Assumption: our reading; see the class docstring
 
     def __post_init__(self) -> None:
         for name in ("enactors", "plans", "endpoints"):
@@ -102,12 +123,29 @@ class Params:
         unknown = self.fixes - set(FIXES)
         if unknown:
             raise ValueError(f"unknown fix {sorted(unknown)[0]!r}; choose from {', '.join(FIXES)}")
+        if self.write_deleted not in WRITE_DELETED:
+            raise ValueError(f"write_deleted must be one of {', '.join(WRITE_DELETED)}, "
+                             f"got {self.write_deleted!r}")
+        if self.check_against not in CHECK_AGAINST:
+            raise ValueError(f"check_against must be one of {', '.join(CHECK_AGAINST)}, "
+                             f"got {self.check_against!r}")
+
+    @property
+    def readings_label(self) -> str:
+        """The readings that differ from the defaults, e.g. ``"write deleted: empty"``; or ``""``."""
+        parts = []
+        if self.write_deleted != REBUILD:
+            parts.append(f"write deleted: {self.write_deleted}")
+        if self.check_against != OWN:
+            parts.append(f"check against: {self.check_against}")
+        return ", ".join(parts)
 
     @property
     def label(self) -> str:
         lock = ", lock" if self.lock else ""
+        readings = f", {self.readings_label}" if self.readings_label else ""
         return (f"{self.enactors} Enactors × {self.plans} plans × {self.endpoints} endpoints, "
-                f"keep {self.keep}, fix {fixes_label(self.fixes)}{lock}")
+                f"keep {self.keep}, fix {fixes_label(self.fixes)}{lock}{readings}")
 
 
 # --- State ------------------------------------------------------------------------------
@@ -179,7 +217,7 @@ class Take(EnactorAction):
 
     @property
     def label(self) -> str:
-        return f"{self.actor} takes plan {self.plan} and checks it is newer than its last"
+        return f"{self.actor} takes plan {self.plan} and checks once that it is newer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,15 +296,26 @@ def enactor_action(p: Params, s: State, i: int) -> Action | None:
     waiting for a lock or behind a blocked write)."""
     e = s.enactors[i]
     if e.phase == IDLE:
-        # The one-time check: only a plan newer than the one this Enactor applied last.
-        # Assumption: "the plan applied last" is the Enactor's own memory (Enactors do
-        # not talk to each other, talk DAT453).
-        return _take(i, s.newest) if s.newest > e.plan else None
+        # The one-time check: only a plan newer than the plan applied last.
+        return _take(i, s.newest) if s.newest > check_reference(p, s, i) else None
     if e.phase == WRITING:
         if p.lock and not e.locked:
             return _lock(i, e.at) if s.endpoints[e.at].holder == 0 else None
         return _write(i, e.at, e.plan) if write_outcome(p, s, i) != BLOCKED else None
     return _cleanup(i, e.plan)
+
+
+def check_reference(p: Params, s: State, i: int) -> int:
+    """The plan idle Enactor ``i``'s one-time check compares a new plan with.
+
+    Assumption (``check_against``): ``"own"``, the plan this Enactor applied last, from its own
+    memory (the Enactors do not talk to each other, talk DAT453); ``"applied"``, the plan active
+    in DNS on the first endpoint the run writes (the regional endpoint), as the summary's
+    "newer than the previously applied plan" also reads.
+    """
+    if p.check_against == OWN:
+        return s.enactors[i].plan
+    return s.endpoints[0].active
 
 
 def doomed_plans(p: Params, s: State, plan: int) -> int:
@@ -302,9 +351,11 @@ def step(p: Params, s: State, a: Action) -> State:
         e = s.enactors[i]
         ep = s.endpoints[e.at]
         if write_outcome(p, s, i) == APPLIED:
-            # The transaction rebuilds the plan's tree from the Enactor's copy, even if
-            # clean-up already deleted the plan from the store.
-            ep = Endpoint(e.plan, True, 0, e.token)
+            # Reading ``write_deleted``: "rebuild", the transaction rebuilds the plan's tree
+            # from the Enactor's copy even if clean-up already deleted the plan; "empty", the
+            # alias then points at a tree that is gone and the endpoint has no records.
+            live = p.write_deleted == REBUILD or not deleted >> e.plan & 1
+            ep = Endpoint(e.plan, live, 0, e.token)
         else:
             ep = Endpoint(ep.active, ep.live, 0, ep.fence)
         endpoints = _replace_at(endpoints, e.at, ep)
@@ -356,8 +407,10 @@ def representative(p: Params, s: State) -> State:
 def describe(p: Params, s: State, a: Action) -> str:
     """A readable line for action ``a`` taken in state ``s``, saying what it did."""
     if isinstance(a, Take):
-        last = s.enactors[a.enactor].plan
-        return f"{a.actor} takes plan {a.plan} (newer than plan {last}, the last it applied)"
+        last = check_reference(p, s, a.enactor)
+        where = ("the last it applied" if p.check_against == OWN
+                 else f"active on the {endpoint_name(0)}")
+        return f"{a.actor} takes plan {a.plan} (newer than plan {last}, {where})"
     if isinstance(a, Write):
         ep = s.endpoints[a.endpoint]
         outcome = write_outcome(p, s, a.enactor)
@@ -365,7 +418,11 @@ def describe(p: Params, s: State, a: Action) -> str:
             return f"{a.label}: rejected, the endpoint already has plan {ep.active}"
         if outcome == FENCED:
             return f"{a.label}: rejected, its fencing token is older than the endpoint's"
-        note = " (a plan clean-up has already deleted)" if s.deleted >> a.plan & 1 else ""
+        note = ""
+        if s.deleted >> a.plan & 1:
+            note = (" (a plan clean-up has already deleted)" if p.write_deleted == REBUILD
+                    else " (a plan clean-up has already deleted: the endpoint is left without "
+                         "records)")
         return f"{a.label}{note}, replacing plan {ep.active}"
     if isinstance(a, CleanUp):
         doomed = doomed_plans(p, s, a.plan)

@@ -61,7 +61,8 @@ class Check:
             "symmetry": e.symmetry,
             "max_states": self.max_states,
             "params": {"enactors": p.enactors, "plans": p.plans, "endpoints": p.endpoints,
-                       "keep": p.keep, "fixes": sorted(p.fixes), "lock": p.lock},
+                       "keep": p.keep, "fixes": sorted(p.fixes), "lock": p.lock,
+                       "write_deleted": p.write_deleted, "check_against": p.check_against},
             "properties": [
                 {"name": r.name, "kind": r.kind, "required": r.required, "verdict": r.verdict,
                  "trace_length": r.trace_length}
