@@ -99,6 +99,40 @@ def test_table(capsys):
     assert none["properties"]["record never empty"]["verdict"] == "violated"
 
 
+def test_readings_flags_reach_the_model_and_the_json(capsys):
+    code, out, _ = run(capsys, "check", "--fix", "cleanup-guard", "--write-deleted", "empty",
+                       "--json")
+    data = json.loads(out)
+    assert data["params"]["write_deleted"] == "empty"
+    assert data["params"]["check_against"] == "own"
+    assert data["verdict"] == "violated" and data["property"] == "record never empty"
+    assert data["trace_length"] == 9
+    assert "left without records" in data["trace"][-1]
+    code, out, _ = run(capsys, "table", *SMALL, "--check-against", "applied", "--json")
+    data = json.loads(out)
+    assert data["params"]["check_against"] == "applied"
+    assert data["params"]["write_deleted"] == "rebuild"
+
+
+def test_readings_are_documented_with_their_source(capsys):
+    for command in ("check", "table"):
+        with pytest.raises(SystemExit):
+            main(["race", command, "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        assert "--write-deleted {rebuild,empty}" in text
+        assert "--check-against {own,applied}" in text
+        assert "newer than the previously applied plan" in text
+        assert "significantly older" in text
+
+
+@pytest.mark.parametrize("argv", [["--write-deleted", "keep"], ["--check-against", "dns"]])
+def test_bad_reading_exits_2_with_one_line(capsys, argv):
+    with pytest.raises(SystemExit) as done:
+        main(["race", "check", *argv])
+    err = capsys.readouterr().err
+    assert done.value.code == 2 and err.count("\n") == 1 and argv[0] in err
+
+
 def test_simulate_json(capsys):
     code, out, _ = run(capsys, "simulate", "--days", "3", "--horizon-s", "7200",
                        "--cadence-s", "30", "--tail-index", "1.2", "--seed", "5", "--json")

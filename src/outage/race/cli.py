@@ -4,7 +4,7 @@ import argparse
 import json
 
 from outage.cli import CliError
-from outage.race.model import Params, parse_fixes
+from outage.race.model import CHECK_AGAINST, WRITE_DELETED, Params, parse_fixes
 from outage.race.montecarlo import CADENCES_S, TAIL_INDICES, Estimate, SimParams, estimate, sweep
 from outage.race.report import DEFAULT_MAX_STATES, check, format_report
 from outage.race.table import VARIANTS, fix_table, format_table
@@ -76,6 +76,20 @@ def _size_arguments(parser: argparse.ArgumentParser) -> None:
                             help=f"{help_} (default: {getattr(defaults, name)})")
     parser.add_argument("--lock", action="store_true",
                         help="model the per-endpoint TXT-record lock (AWS talk DAT453)")
+    parser.add_argument(
+        "--write-deleted", choices=WRITE_DELETED, default=defaults.write_deleted,
+        help="what a write of a plan that clean-up has already deleted does. The AWS summary "
+             "says clean-up deletes plans significantly older than the plan just applied, and "
+             "the talk DAT453 says every plan is written as a whole new record tree. rebuild "
+             "(default, our reading): the transaction builds the plan's tree again from the "
+             "Enactor's own copy; empty: the endpoint is left with no records")
+    parser.add_argument(
+        "--check-against", choices=CHECK_AGAINST, default=defaults.check_against,
+        help="what the one-time check compares the new plan with. The AWS summary says that, "
+             "once before it starts, the Enactor checks its plan is newer than the previously "
+             "applied plan. own (default, our reading): the plan this Enactor applied last "
+             "(the talk says the Enactors do not talk to each other); applied: the plan active "
+             "in DNS on the regional endpoint, the first one a run writes")
     parser.add_argument("--max-states", default=str(DEFAULT_MAX_STATES), metavar="N",
                         help="stop after N distinct states; a stopped search answers "
                              "'incomplete' (or 'violated' if it already found a "
@@ -100,7 +114,8 @@ def _params(args, fixes: frozenset[str] = frozenset()) -> Params:
     if values["keep"] >= values["plans"]:
         raise CliError(f"--keep ({values['keep']}) must be smaller than --plans "
                        f"({values['plans']}): otherwise clean-up can never delete a plan")
-    return Params(**values, fixes=fixes, lock=args.lock)
+    return Params(**values, fixes=fixes, lock=args.lock, write_deleted=args.write_deleted,
+                  check_against=args.check_against)
 
 
 def _max_states(args) -> int:
@@ -124,14 +139,18 @@ def _check(args) -> int:
 def _table(args) -> int:
     p = _params(args)
     rows = fix_table(p.enactors, p.plans, p.endpoints, p.keep, p.lock, VARIANTS,
-                     _max_states(args))
+                     _max_states(args), write_deleted=p.write_deleted,
+                     check_against=p.check_against)
     if args.json:
         print(json.dumps({"params": {"enactors": p.enactors, "plans": p.plans,
-                                     "endpoints": p.endpoints, "keep": p.keep, "lock": p.lock},
+                                     "endpoints": p.endpoints, "keep": p.keep, "lock": p.lock,
+                                     "write_deleted": p.write_deleted,
+                                     "check_against": p.check_against},
                           "rows": [r.to_json() for r in rows]}))
     else:
+        readings = f", {p.readings_label}" if p.readings_label else ""
         print(f"Fix × property table: {p.enactors} Enactors × {p.plans} plans × "
-              f"{p.endpoints} endpoints, keep {p.keep}{', lock' if p.lock else ''}\n")
+              f"{p.endpoints} endpoints, keep {p.keep}{', lock' if p.lock else ''}{readings}\n")
         print(format_table(rows))
     return 0
 

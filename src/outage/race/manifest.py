@@ -10,7 +10,16 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from outage.race.model import FIXES, Params, fixes_label, parse_fixes
+from outage.race.model import (
+    CHECK_AGAINST,
+    FIXES,
+    OWN,
+    REBUILD,
+    WRITE_DELETED,
+    Params,
+    fixes_label,
+    parse_fixes,
+)
 from outage.race.report import check
 from outage.race.table import VARIANTS
 
@@ -28,8 +37,11 @@ class Case:
 
     @property
     def id(self) -> str:
-        lock = "+lock" if self.params.lock else ""
-        return f"{self.size}/{fixes_label(self.params.fixes)}{lock}"
+        p = self.params
+        lock = "+lock" if p.lock else ""
+        readings = "".join(f"+{value}" for value, default in
+                           ((p.write_deleted, REBUILD), (p.check_against, OWN)) if value != default)
+        return f"{self.size}/{fixes_label(p.fixes)}{lock}{readings}"
 
 
 SIZES = {
@@ -38,8 +50,15 @@ SIZES = {
     "large": dict(enactors=3, plans=6, endpoints=3, keep=1),
 }
 
+# The four readings (write_deleted, check_against), ours first; see data/assumptions/race.yaml.
+READINGS: tuple[tuple[str, str], ...] = tuple(
+    (w, c) for c in CHECK_AGAINST for w in WRITE_DELETED)
+OTHER_READINGS = READINGS[1:]
+
 CASES: tuple[Case, ...] = (
     *(Case("tiny", Params(**SIZES["tiny"], fixes=v), False, True) for v in VARIANTS),
+    *(Case("tiny", Params(**SIZES["tiny"], fixes=v, write_deleted=w, check_against=c), False, True)
+      for w, c in OTHER_READINGS for v in VARIANTS),
     Case("tiny", Params(**SIZES["tiny"], lock=True), False, True),
     Case("tiny", Params(**SIZES["tiny"], fixes=frozenset(FIXES), lock=True), False, True),
     *(Case("incident", Params(**SIZES["incident"], fixes=v), True) for v in VARIANTS),
@@ -47,6 +66,8 @@ CASES: tuple[Case, ...] = (
     Case("incident", Params(**SIZES["incident"], fixes=parse_fixes("conditional-write"),
                             lock=True), True),
     Case("large", Params(**SIZES["large"], fixes=parse_fixes("conditional-write")), True),
+    *(Case("incident", Params(**SIZES["incident"], fixes=v, write_deleted=w, check_against=c), True)
+      for w, c in OTHER_READINGS for v in VARIANTS),
 )
 
 
@@ -58,7 +79,8 @@ def compute(case: Case) -> dict:
         "id": case.id,
         "size": case.size,
         "params": {"enactors": p.enactors, "plans": p.plans, "endpoints": p.endpoints,
-                   "keep": p.keep, "fixes": sorted(p.fixes), "lock": p.lock},
+                   "keep": p.keep, "fixes": sorted(p.fixes), "lock": p.lock,
+                   "write_deleted": p.write_deleted, "check_against": p.check_against},
         "slow": case.slow,
         "verdict": e.verdict,
         "violated": e.violated.name if e.violated else None,
