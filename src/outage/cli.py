@@ -25,19 +25,24 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every subcommand; with ``command`` (a model's name, as in
+    ``outage.<command>.cli``), of that one only, so that a command imports only its own model
+    (numpy and the other models cost more than a small race check)."""
     parser = _Parser(
         prog="python -m outage",
         description="Models of the AWS us-east-1 outage of 19-20 October 2025.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for name in COMMAND_MODULES:
+    modules = [m for m in COMMAND_MODULES if m.split(".")[-2] == command] or COMMAND_MODULES
+    for name in modules:
         importlib.import_module(name).register(subparsers)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

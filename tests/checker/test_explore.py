@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from outage.checker import HOLDS, INCOMPLETE, VIOLATED, Model, Property, explore, replay
+from outage.checker import HOLDS, INCOMPLETE, UNDECIDED, VIOLATED, Model, Property, explore, replay
 from checker.toys import GRAPH, counters, die_hard, graph
 
 
@@ -145,3 +145,46 @@ def test_replay_rejects_a_disabled_action():
     model = counters(2, 1)
     with pytest.raises(ValueError, match="step 1"):
         replay(model, [("bump", 0)])
+
+
+def test_stop_at_first_keeps_the_shortest_trace_and_decides_nothing_else():
+    full = explore(die_hard())
+    first = explore(die_hard(), stop_at_first=True)
+    r = first.result("big jug never holds 4")
+    assert r.verdict == VIOLATED and r.trace == full.result("big jug never holds 4").trace
+    assert first.verdict == VIOLATED and first.violated is r
+    assert not first.complete and first.stopped == "first-violation"
+    assert first.states < full.states
+    # Progress needs the whole graph: undecided, never holds (it holds in the full search).
+    assert full.result("can always empty both").verdict == HOLDS
+    assert first.result("can always empty both").verdict == UNDECIDED
+    # The witness is 2 steps deep and the violation 6, so it was seen before the stop.
+    assert first.result("both jugs can be full").verdict == HOLDS
+
+
+def test_stop_at_first_on_a_safe_model_is_the_full_search():
+    model = graph([Property("never at 5", "always", lambda s: s != 5),
+                   Property("can return to 0", "progress", lambda s: s == 0)])
+    full, first = explore(model), explore(model, stop_at_first=True)
+    assert first.complete and first.stopped is None
+    assert [(r.verdict, r.trace) for r in first.results] == \
+        [(r.verdict, r.trace) for r in full.results]
+
+
+def test_stop_at_first_ignores_informative_and_sometimes_properties():
+    model = graph([Property("never at 1", "always", lambda s: s != 1, required=False),
+                   Property("reaches 3", "sometimes", lambda s: s == 3),
+                   Property("never at 4", "always", lambda s: s != 4)])
+    first = explore(model, stop_at_first=True)
+    assert first.result("never at 1").verdict == VIOLATED  # seen, but did not stop the search
+    assert first.result("never at 4").verdict == VIOLATED
+    assert first.stopped == "first-violation"
+
+
+def test_time_budget_answers_incomplete_never_holds():
+    result = explore(die_hard(), max_seconds=1e-9)
+    assert not result.complete and result.stopped == "max-seconds"
+    assert result.verdict == INCOMPLETE
+    assert {r.verdict for r in result.results} == {INCOMPLETE}
+    with pytest.raises(ValueError):
+        explore(die_hard(), max_seconds=0)

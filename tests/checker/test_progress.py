@@ -6,6 +6,8 @@ must not change.
 """
 
 import random
+import subprocess
+import sys
 from array import array
 
 import pytest
@@ -59,7 +61,8 @@ def summary(exploration):
 @pytest.mark.parametrize("name,build", MODELS, ids=[name for name, _ in MODELS])
 def test_explorations_are_identical_without_numpy(name, build, monkeypatch):
     with_numpy = summary(explore(build()))
-    monkeypatch.setattr(progress, "np", None)
+    monkeypatch.setattr(progress, "_numpy", lambda: None)
+    monkeypatch.setattr(progress, "can_reach_goal_numpy", None)  # must not be called
     without = summary(explore(build()))
     assert without == with_numpy
     assert any(p.kind == "progress" for p in build().properties)
@@ -85,3 +88,10 @@ def test_progress_callback_can_stop_the_search():
 
     with pytest.raises(Stop):
         explore(model(Params(3, 4, 2, 1)), on_progress=stop, progress_every=100)
+
+
+def test_importing_the_checker_does_not_import_numpy():
+    # `python -m outage race check --stop-at-first` never decides progress: no numpy to load.
+    code = ("import sys; import outage.checker, outage.race.report; "
+            "assert 'numpy' not in sys.modules, 'numpy imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)

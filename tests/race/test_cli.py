@@ -99,6 +99,33 @@ def test_table(capsys):
     assert none["properties"]["record never empty"]["verdict"] == "violated"
 
 
+def test_stop_at_first_gives_the_shortest_trace_and_leaves_progress_undecided(capsys):
+    _, out, _ = run(capsys, "check", "--json")
+    full = json.loads(out)
+    code, out, _ = run(capsys, "check", "--stop-at-first", "--json")
+    first = json.loads(out)
+    assert first["verdict"] == "violated" and not first["complete"]
+    assert first["stopped"] == "first-violation" and first["states"] < full["states"]
+    safety = [p for p in full["properties"] if p["kind"] in ("always", "always-step")]
+    assert first["trace_length"] == min(p["trace_length"] for p in safety) == 6
+    assert first["property"] == "no regression" and len(first["trace"]) == 6
+    verdicts = {p["name"]: p["verdict"] for p in first["properties"]}
+    assert verdicts["progress"] == "undecided"
+    assert "holds" not in {verdicts[p["name"]] for p in safety}
+    _, out, _ = run(capsys, "check", "--stop-at-first")
+    assert "stopped at the first violation" in out and "undecided" in out
+
+
+def test_stop_at_first_without_a_violation_is_the_full_answer(capsys):
+    _, out, _ = run(capsys, "check", *SMALL, "--fix", "conditional-write", "--json")
+    full = json.loads(out)
+    _, out, _ = run(capsys, "check", *SMALL, "--fix", "conditional-write", "--stop-at-first",
+                    "--json")
+    first = json.loads(out)
+    assert first["verdict"] == "holds" and first["complete"] and first["stopped"] is None
+    assert first["properties"] == full["properties"] and first["states"] == full["states"]
+
+
 def test_readings_flags_reach_the_model_and_the_json(capsys):
     code, out, _ = run(capsys, "check", "--fix", "cleanup-guard", "--write-deleted", "empty",
                        "--json")
@@ -155,3 +182,13 @@ def test_simulate_json(capsys):
 def test_simulate_bad_values(capsys, argv, reason):
     code, out, err = run(capsys, "simulate", *argv)
     assert code == 2 and out == "" and err.count("\n") == 1 and reason in err
+
+
+def test_a_stopped_race_check_loads_neither_numpy_nor_the_other_models():
+    code = ("import sys; from outage.cli import main; "
+            "main(['race', 'check', '--stop-at-first', '--json']); "
+            "loaded = [m for m in ('numpy', 'outage.dns', 'outage.cascade', 'outage.lab') "
+            "if m in sys.modules]; assert not loaded, loaded")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["verdict"] == "violated"

@@ -9,6 +9,7 @@ back into states. Nothing here knows about DNS.
 from outage.checker.explore import (
     HOLDS,
     INCOMPLETE,
+    UNDECIDED,
     VIOLATED,
     Exploration,
     PropertyResult,
@@ -21,6 +22,7 @@ __all__ = [
     "HOLDS",
     "INCOMPLETE",
     "KINDS",
+    "UNDECIDED",
     "VIOLATED",
     "Exploration",
     "Model",

@@ -6,9 +6,11 @@ shortest trace (in model actions) to the first state or transition that violates
 witnesses each property. ``progress`` properties are decided afterwards on the stored graph
 by reverse reachability from the goal states.
 
-A state budget stops the search early. A stopped search can still prove a violation (the
-trace it found is real, and still the shortest, because every shallower state was expanded
-first), but it never answers "holds": what it did not visit could break the property.
+A state budget or a time budget stops the search early. A stopped search can still prove a
+violation (the trace it found is real, and still the shortest, because every shallower state
+was expanded first), but it never answers "holds": what it did not visit could break the
+property. ``stop_at_first`` stops on purpose at the first violated required safety property
+(``always`` or ``always-step``); the properties it has not decided by then are "undecided".
 """
 
 import time
@@ -19,7 +21,10 @@ from dataclasses import dataclass
 from outage.checker.progress import can_reach_goal
 from outage.checker.spec import Action, Model, Property, State
 
-HOLDS, VIOLATED, INCOMPLETE = "holds", "violated", "incomplete"
+HOLDS, VIOLATED, INCOMPLETE, UNDECIDED = "holds", "violated", "incomplete", "undecided"
+
+# Why a search ended (``Exploration.stopped``): it did not, or which limit ended it.
+COMPLETE, MAX_STATES, MAX_SECONDS, FIRST_VIOLATION = None, "max-states", "max-seconds", "first-violation"
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,13 @@ class PropertyResult:
 
 @dataclass(frozen=True)
 class Exploration:
-    """Everything one search found. ``states`` counts distinct (canonical) states."""
+    """Everything one search found. ``states`` counts distinct (canonical) states.
+
+    ``stopped`` says why the search ended before visiting every reachable state: ``None``
+    (it did not: ``complete``), ``"max-states"`` or ``"max-seconds"`` (a budget ran out:
+    undecided properties are ``incomplete``), or ``"first-violation"`` (``stop_at_first``:
+    undecided properties are ``undecided``).
+    """
 
     model_name: str
     states: int
@@ -56,15 +67,16 @@ class Exploration:
     seconds: float
     initial: tuple[State, ...]
     results: tuple[PropertyResult, ...]
+    stopped: str | None = None
 
     @property
     def verdict(self) -> str:
         """``violated`` if any required property is, else ``incomplete`` if any required one
-        is, else ``holds``."""
+        is not decided, else ``holds``."""
         verdicts = {r.verdict for r in self.results if r.required}
         if VIOLATED in verdicts:
             return VIOLATED
-        return INCOMPLETE if INCOMPLETE in verdicts else HOLDS
+        return INCOMPLETE if verdicts & {INCOMPLETE, UNDECIDED} else HOLDS
 
     @property
     def violated(self) -> PropertyResult | None:
@@ -80,11 +92,18 @@ class Exploration:
 
 def explore(model: Model, *, max_states: int | None = None, symmetry: bool = True,
             on_progress: Callable[[int], None] | None = None,
-            progress_every: int = 10_000) -> Exploration:
+            progress_every: int = 10_000, max_seconds: float | None = None,
+            stop_at_first: bool = False) -> Exploration:
     """Explore every reachable state of ``model`` breadth-first and check all its properties.
 
     ``max_states`` caps the number of distinct states stored; reaching it makes the search
-    incomplete (``None``: no cap). ``symmetry=False`` ignores the model's ``representative``.
+    incomplete (``None``: no cap). ``max_seconds`` caps the wall-clock time of the search
+    (checked every 256 expanded states; the progress analysis after a complete search is not
+    interrupted); running out makes it incomplete. ``stop_at_first`` ends the search at the
+    first state or transition that violates a required ``always``/``always-step`` property:
+    its trace is still the shortest (breadth-first order), and every property not decided by
+    then, ``progress`` always among them, is ``undecided``, never ``holds``.
+    ``symmetry=False`` ignores the model's ``representative``.
     ``on_progress``, if given, is called with the number of distinct states found so far
     each time ``progress_every`` more states have been expanded (for a progress display; an
     exception it raises ends the search and propagates).
@@ -98,7 +117,10 @@ def explore(model: Model, *, max_states: int | None = None, symmetry: bool = Tru
         raise ValueError(f"max_states must be at least 1, got {max_states}")
     if progress_every < 1:
         raise ValueError(f"progress_every must be at least 1, got {progress_every}")
+    if max_seconds is not None and not max_seconds > 0:
+        raise ValueError(f"max_seconds must be positive, got {max_seconds}")
     started = time.perf_counter()
+    deadline = None if max_seconds is None else started + max_seconds
     canon = model.representative if symmetry and model.representative is not None else None
     props = model.properties
     state_props = [(i, p) for i, p in enumerate(props) if p.kind in ("always", "sometimes")]
@@ -119,10 +141,15 @@ def explore(model: Model, *, max_states: int | None = None, symmetry: bool = Tru
     succ = array("q")
     budget = max_states if max_states is not None else -1
     complete = True
+    stopped = COMPLETE
     transitions = 0
+    # Properties whose first hit ends a stop_at_first search: the required safety ones.
+    stoppers = frozenset(i for i, p in enumerate(props)
+                         if stop_at_first and p.required and p.kind in ("always", "always-step"))
+    hit_stopper = False
 
     def admit(c: State, p_id: int, action: Action | None, d: int) -> int:
-        nonlocal pending_state
+        nonlocal pending_state, hit_stopper
         j = len(states)
         index[c] = j
         states.append(c)
@@ -135,6 +162,7 @@ def explore(model: Model, *, max_states: int | None = None, symmetry: bool = Tru
                 hit = not p.predicate(c) if p.kind == "always" else p.predicate(c)
                 if hit:
                     found[i] = j
+                    hit_stopper = hit_stopper or i in stoppers
                 else:
                     still.append((i, p))
             pending_state = still
@@ -144,9 +172,11 @@ def explore(model: Model, *, max_states: int | None = None, symmetry: bool = Tru
         c0 = canon(s0) if canon else s0
         if c0 not in index:
             if len(states) == budget:
-                complete = False
+                complete, stopped = False, MAX_STATES
                 break
             roots[admit(c0, -1, None, 0)] = s0
+    if hit_stopper:
+        complete, stopped = False, FIRST_VIOLATION
 
     head = 0
     actions, step = model.actions, model.step
@@ -155,6 +185,9 @@ def explore(model: Model, *, max_states: int | None = None, symmetry: bool = Tru
         if head == next_report:
             on_progress(len(states))
             next_report += progress_every
+        if deadline is not None and not head & 255 and time.perf_counter() > deadline:
+            complete, stopped = False, MAX_SECONDS
+            break
         s = states[head]
         d = depth[head] + 1
         if need_graph:
@@ -168,6 +201,7 @@ def explore(model: Model, *, max_states: int | None = None, symmetry: bool = Tru
                     holds = p.predicate(s, a, s2)
                     if holds != (p.kind == "always-step"):
                         found[i] = (head, a)
+                        hit_stopper = hit_stopper or i in stoppers
                     else:
                         still.append((i, p))
                 pending_step = still
@@ -175,11 +209,14 @@ def explore(model: Model, *, max_states: int | None = None, symmetry: bool = Tru
             j = index.get(c)
             if j is None:
                 if len(states) == budget:
-                    complete = False
+                    complete, stopped = False, MAX_STATES
                     break
                 j = admit(c, head, a, d)
             if need_graph:
                 succ.append(j)
+            if hit_stopper:
+                complete, stopped = False, FIRST_VIOLATION
+                break
         else:
             head += 1
     if need_graph:
@@ -194,12 +231,13 @@ def explore(model: Model, *, max_states: int | None = None, symmetry: bool = Tru
         path.reverse()
         return _concretize(model, canon, roots[k], path, states, via, last)
 
+    open_verdict = UNDECIDED if stopped == FIRST_VIOLATION else INCOMPLETE
     results = []
     for i, p in enumerate(props):
         hit = found[i]
         if p.kind == "progress":
             if not complete:
-                results.append(PropertyResult(p.name, p.kind, INCOMPLETE, None, p.required))
+                results.append(PropertyResult(p.name, p.kind, open_verdict, None, p.required))
                 continue
             goal = [k for k, s in enumerate(states) if p.predicate(s)]
             reach = can_reach_goal(len(states), succ_start, succ, goal)
@@ -211,7 +249,7 @@ def explore(model: Model, *, max_states: int | None = None, symmetry: bool = Tru
             continue
         is_always = p.kind in ("always", "always-step")
         if hit is None:
-            verdict = (HOLDS if is_always else VIOLATED) if complete else INCOMPLETE
+            verdict = (HOLDS if is_always else VIOLATED) if complete else open_verdict
             results.append(PropertyResult(p.name, p.kind, verdict, None, p.required))
             continue
         if p.on_step:
@@ -232,6 +270,7 @@ def explore(model: Model, *, max_states: int | None = None, symmetry: bool = Tru
         seconds=time.perf_counter() - started,
         initial=tuple(roots[k] for k in sorted(roots)),
         results=tuple(results),
+        stopped=stopped,
     )
 
 

@@ -6,16 +6,22 @@ reachable graph in compressed-sparse-row form (successors of state ``i`` are
 
 Two implementations give the same answer: a vectorised one with numpy, and a pure-Python one
 used where numpy cannot be imported (in the reader's browser, under Pyodide, the site ships no
-numpy). :func:`can_reach_goal` picks numpy when it is there.
+numpy). :func:`can_reach_goal` picks numpy when it is there. numpy is imported on the first
+call, not with this module: a command that never decides a progress property (``race check
+--stop-at-first``) then starts without it.
 """
 
 from array import array
 from collections.abc import Sequence
 
-try:
-    import numpy as np
-except ImportError:  # pure Python (e.g. Pyodide without numpy): same answers, slower
-    np = None
+
+def _numpy():
+    """The numpy module, or None where it cannot be imported (e.g. Pyodide without numpy)."""
+    try:
+        import numpy
+    except ImportError:  # pure Python: same answers, slower
+        return None
+    return numpy
 
 
 def can_reach_goal(n: int, succ_start: Sequence[int], succ: Sequence[int],
@@ -26,7 +32,7 @@ def can_reach_goal(n: int, succ_start: Sequence[int], succ: Sequence[int],
     (:func:`can_reach_goal_python`). Complexity: O(V + E) work (the numpy path adds an
     O(E log E) sort to reverse the edges) and O(V + E) memory.
     """
-    if np is None:
+    if _numpy() is None:
         return can_reach_goal_python(n, succ_start, succ, goal)
     return can_reach_goal_numpy(n, succ_start, succ, goal)
 
@@ -35,6 +41,7 @@ def can_reach_goal_numpy(n: int, succ_start: Sequence[int], succ: Sequence[int],
                          goal: Sequence[int]):
     """Breadth-first search from the goal states along reversed edges, one vectorised
     frontier per level. ``succ_start`` and ``succ`` are ``array('q')`` buffers."""
+    np = _numpy()
     starts = np.frombuffer(succ_start, dtype=np.int64) if len(succ_start) else np.zeros(1, np.int64)
     dst = np.frombuffer(succ, dtype=np.int64) if len(succ) else np.zeros(0, np.int64)
     src = np.repeat(np.arange(n, dtype=np.int64), np.diff(starts))

@@ -27,6 +27,11 @@ def register(subparsers) -> None:
                         "joined by commas (default: none)")
     c.add_argument("--no-symmetry", action="store_true",
                    help="do not merge states that differ only by Enactor ids")
+    c.add_argument("--stop-at-first", action="store_true",
+                   help="stop at the first violation of a safety property (record never "
+                        "empty, active plan never deleted, no regression); its trace is still "
+                        "the shortest. Properties not decided by then, progress always among "
+                        "them (it needs the whole graph), are reported as 'undecided'")
     c.add_argument("--json", action="store_true", help="print one JSON object")
     c.set_defaults(func=_check)
 
@@ -131,7 +136,8 @@ def _check(args) -> int:
     except ValueError as error:
         raise CliError(str(error)) from None
     p = _params(args, fixes)
-    result = check(p, max_states=_max_states(args), symmetry=not args.no_symmetry)
+    result = check(p, max_states=_max_states(args), symmetry=not args.no_symmetry,
+                   stop_at_first=args.stop_at_first)
     print(json.dumps(result.to_json()) if args.json else format_report(result))
     return 0
 

@@ -20,11 +20,15 @@ empty. Every random number comes from the ``numpy.random.Generator`` passed in; 
 ``i`` of a sweep point uses ``seed + i``.
 """
 
+from __future__ import annotations
+
 import heapq
 import math
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported when a simulation runs, not by `python -m outage`
+    import numpy as np
 
 from outage.race.model import (
     IDLE,
@@ -201,6 +205,8 @@ def estimate(sp: SimParams, days: int, seed: int = 0) -> Estimate:
     :func:`simulate_day`."""
     if days < 1:
         raise ValueError(f"days must be at least 1, got {days}")
+    import numpy as np
+
     results = tuple(simulate_day(sp, np.random.default_rng(seed + i), seed + i)
                     for i in range(days))
     failed = sum(r.empty_at_s is not None for r in results)

@@ -35,6 +35,7 @@ class Check:
     params: Params
     exploration: Exploration
     max_states: int | None
+    max_seconds: float | None = None
 
     @property
     def trace(self) -> list[str]:
@@ -58,8 +59,10 @@ class Check:
             "transitions": e.transitions,
             "depth": e.depth,
             "complete": e.complete,
+            "stopped": e.stopped,
             "symmetry": e.symmetry,
             "max_states": self.max_states,
+            "max_seconds": self.max_seconds,
             "params": {"enactors": p.enactors, "plans": p.plans, "endpoints": p.endpoints,
                        "keep": p.keep, "fixes": sorted(p.fixes), "lock": p.lock,
                        "write_deleted": p.write_deleted, "check_against": p.check_against},
@@ -72,9 +75,13 @@ class Check:
 
 
 def check(p: Params, *, max_states: int | None = DEFAULT_MAX_STATES,
-          symmetry: bool = True) -> Check:
-    """Explore the race model for ``p`` (see :func:`outage.checker.explore` for the cost)."""
-    return Check(p, explore(model(p), max_states=max_states, symmetry=symmetry), max_states)
+          symmetry: bool = True, max_seconds: float | None = None,
+          stop_at_first: bool = False) -> Check:
+    """Explore the race model for ``p`` (see :func:`outage.checker.explore` for the cost and
+    the meaning of the budgets and of ``stop_at_first``)."""
+    e = explore(model(p), max_states=max_states, symmetry=symmetry, max_seconds=max_seconds,
+                stop_at_first=stop_at_first)
+    return Check(p, e, max_states, max_seconds)
 
 
 def readable_trace(p: Params, exploration: Exploration, trace) -> list[str]:
@@ -155,7 +162,14 @@ def format_report(c: Check) -> str:
     p = c.params
     out = [f"DNS race model: {p.label}"]
     how = "with" if e.symmetry else "without"
-    stop = "" if e.complete else f" — stopped at the budget of {c.max_states:,} states"
+    if e.stopped is None:
+        stop = ""
+    elif e.stopped == "max-states":
+        stop = f" — stopped at the budget of {c.max_states:,} states"
+    elif e.stopped == "max-seconds":
+        stop = f" — stopped at the time budget of {c.max_seconds:g} s"
+    else:
+        stop = " — stopped at the first violation (--stop-at-first)"
     out.append(f"Explored {e.states:,} distinct states ({e.transitions:,} transitions, "
                f"depth {e.depth}) in {e.seconds:.2f} s, {how} symmetry reduction{stop}.")
     violated = e.violated
