@@ -21,7 +21,7 @@
 # This notebook draws that chain from the project's dependency data (`data/dependencies.yaml`), in which every edge is a mechanism that AWS's post-event summary states, with its section and the timeline events that evidence it.
 #
 # You will see one graph: services as nodes, dependencies as arrows from the failing service to the one it hurt.
-# Colour shows when the impact window began, from the trigger at 11:48 PM PDT on 19 October to the network phase that started at 5:28 AM PDT on 20 October.
+# Colour shows when the impact window began, from the trigger at 11:48 PM PDT on 19 October to Network Manager's phase that started at 5:28 AM PDT on 20 October.
 # Hover over a box to see its windows, and over the diamond near the head of an arrow to see the mechanism and its source.
 
 # %%
@@ -38,7 +38,7 @@ print(f"{len(graph.nodes)} nodes, {len(graph.edges)} edges "
 # ## The data
 #
 # An edge `A → B` says that B depended on A and that A's impairment hurt B.
-# Its `window` is the impact window of B that the dependency explains; for example, DynamoDB → Lambda explains Lambda's first phase (11:51 PM to 2:24 AM PDT), and NLB → Lambda its second (7:04 to 11:27 AM PDT).
+# Its `window` is the impact window of B that the dependency explains; for example, DynamoDB → Lambda explains Lambda's first phase (11:51 PM to 2:24 AM PDT), and NLB → Lambda its second (7:04 AM to 11:27 AM PDT).
 # The table lists every edge in the order of the data.
 
 # %%
@@ -67,7 +67,7 @@ figures.dependency_graph(graph, timeline).show()
 #
 # ## What this shows
 #
-# * Two paths leave DynamoDB: a short one to services that only needed DynamoDB (sign-in, STS's first window, Connect's first wave, Redshift queries), which recovered with DNS, and a long one through DWFM and Network Manager.
+# * Two paths leave DynamoDB: a short one to services that only needed DynamoDB (sign-in, STS's first window, Connect's first wave, Redshift queries), which recovered once DynamoDB was reachable again (Connect's chats last, at 5:00 AM PDT), and a long one through DWFM and Network Manager.
 # * The long path reaches NLB at 5:30 AM PDT, and through NLB it hits Lambda, STS and Connect a second time, hours after their DynamoDB phase had ended.
 # * The deepest node, Amazon Connect, is hurt through three neighbours (DynamoDB, NLB and Lambda), which add up to six distinct paths from the DNS automation.
 #

@@ -141,7 +141,7 @@ figures.amplification_chart(amp).show()
 # %% [markdown]
 # *Figure 3 — queries per second reaching the authority during the outage over normal, on a log scale, for five resolver set-ups (one group each) and three client retry policies (300 clients, 20 caches). Dotted line: normal load. Dashed lines: Moura et al. (IMC 2018, up to about 8x) and the October 2021 Facebook outage (more than 100x at .com/.net, per Cloudflare), for context.*
 #
-# What happened on 20 October is the top group: a cached empty answer makes the authority *quieter*, one query per cache per 900 s instead of one per 5 s.
+# The empty answer of 20 October is the top group: in the model, a cached empty answer makes the authority *quieter*, one query per cache per 900 s instead of one per 5 s.
 # Amplification needs something to defeat caching: resolvers that do not cache the empty answer, or an authority that times out so that every miss costs several tries.
 # Retrying once a second without backoff multiplies that by an order of magnitude; backoff brings it down, and full jitter, which halves the mean wait, costs a little more load than plain backoff while spreading retries out.
 # Failure caching (RFC 9520) and serve-stale (RFC 8767) both pull a timing-out authority's load below normal.
@@ -217,7 +217,7 @@ figures.what_if_chart(knob_grid).show()
 # - The positive TTL is irrelevant to the tail; negative TTLs at every layer that fixes its own (the JVM) add up.
 # - A cached empty answer lowers load on the authority. Load amplification comes from not caching, from timeouts, and from retries without backoff.
 # - Serve-stale cannot mask an empty answer; last known good could, at the cost of hiding deliberate removals.
-- Every knob acts through what the authority answered: with the empty answer only the negative TTL moves the tail; with a time-out only the resolver features do (Figure 5).
+# - Every knob acts through what the authority answered: with the empty answer only the negative TTL moves the tail; with a time-out only the resolver features do (Figure 5).
 
 # %% [markdown]
 # ## Assumptions

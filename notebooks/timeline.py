@@ -16,7 +16,7 @@
 #
 # The outage was not one event but a chain of overlapping impact windows.
 # DynamoDB's DNS record was empty from 11:48 PM PDT on 19 October until 2:25 AM PDT on 20 October,
-# yet EC2 launches kept failing until 10:36 AM, and load balancers dropped connections until 9:36 AM.
+# yet EC2 launches kept failing until 10:36 AM, and some load balancers had extra connection errors until 9:36 AM.
 # This notebook draws every window that AWS's post-event summary states, from the project's
 # timeline data (`data/timeline.yaml`), so you can see how the trouble moved from service to service.
 #
@@ -62,10 +62,10 @@ figures.impact_compact(timeline).show()
 #
 # * The DNS trigger lasted 2 h 37 min, but the event lasted 14 h 32 min: most of the outage
 #   happened *after* the DNS record was repaired.
-# * The windows line up as a chain. EC2's lease collapse starts the minute DNS comes back (2:25 AM),
-#   Network Manager's backlog starts the minute the leases are back (5:28 AM), and NLB's
+# * The windows line up as a chain. DWFM starts re-leasing the fleet, and soon collapses, the minute DNS comes back (2:25 AM),
+#   Network Manager starts on its backlog the minute the leases are back (5:28 AM), and NLB's
 #   connection errors start two minutes later (5:30 AM).
-# * A second wave reaches Lambda, STS and Connect from 7:04 AM through NLB health checks —
+# * A second wave reaches Lambda and Connect from 7:04 AM, and STS from 8:31 AM, through NLB health checks —
 #   services that had already recovered from the DynamoDB phase.
 #
 # The numbers behind this chain are computed below from the same data.

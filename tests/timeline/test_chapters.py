@@ -1,10 +1,15 @@
-"""The chapters agree with the data: every clock time they write is in the timeline, and the
-dependency graph cites only services, windows and events that exist."""
+"""The chapters agree with the data: every clock time they write is in the timeline, the sentence
+around a stated time names what happened then, and the dependency graph cites only services,
+windows and events that exist.
+
+"Chapters" here are the pages in docs/, the notices and the glossary; notebook Markdown is checked
+too, where a time that is not in the timeline must be in a sentence that says it is the model's."""
 
 import copy
 import re
 from pathlib import Path
 
+import jupytext
 import pytest
 import yaml
 
@@ -14,12 +19,15 @@ from outage.tables import AssumptionsError, all_assumptions, assumptions_table, 
 from outage.timeline import SUBSYSTEMS, load_timeline
 
 ROOT = Path(__file__).resolve().parents[2]
-CHAPTERS = sorted((ROOT / "docs").glob("*.md")) + sorted((ROOT / "snippets" / "notices").glob("*.md"))
+GLOSSARY = ROOT / "snippets" / "glossary.md"
+CHAPTERS = (sorted((ROOT / "docs").glob("*.md")) + sorted((ROOT / "snippets" / "notices").glob("*.md"))
+            + [GLOSSARY])
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.py"))
 
 # "11:48 PM", "11:49:33 PM", "2:48 AM EDT", "06:48 UTC", "2:25–2:40 AM" (both ends).
 CLOCK = re.compile(
-    r"(?<![\d:])(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?"
-    r"(?:\s*[–-]\s*(?P<h2>\d{1,2}):(?P<m2>\d{2}))?"
+    r"(?<![\d:])(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?(?!\d)"
+    r"(?:\s*[–-]\s*(?P<h2>\d{1,2}):(?P<m2>\d{2})(?!\d))?"
     r"(?:\s*(?P<ampm>AM|PM))?(?:\s+(?P<zone>PDT|EDT|UTC))?"
 )
 
@@ -106,6 +114,196 @@ def test_a_wrong_time_is_caught(timeline):
     pdt, utc = _known_times(timeline)
     for text in ("the trigger at 07:48 UTC", "DNS restored at 2:26 AM", "at 11:48 PM EST or 23:48 UTC"):
         assert any(v not in (utc if z == "UTC" else pdt) for _, z, v in clock_times(text)), text
+
+
+# --- Notebook Markdown, times without AM/PM, and the subject of the sentence around a time ------
+
+FENCED_CODE = re.compile(r"```.*?```", re.S)
+INLINE_CODE = re.compile(r"`[^`]*`")
+
+#: What the text around the time of an event must name, for each subsystem the event concerns
+#: (its own, its related ones, and those of the windows it opens or closes). Case matters for
+#: names ("Connect" the service, not "connect" the verb).
+SUBJECTS = {
+    "ddb-dns": r"DNS|DynamoDB|[Rr]ecord|Enactor|Planner|automation|trigger|race|empty answer|outage|"
+               r"[Cc]lient|resolv|cache",
+    "ddb": r"DynamoDB|global.table|replica|period 1|[Cc]lient|resolv|cache",
+    "ec2": r"EC2|[Ll]aunch|[Ii]nstance|period 3|throttl",
+    "dwfm": r"DWFM|[Ll]ease|droplet|collapse|restart|throttl|time.?out|queue|action",
+    "netmgr": r"Network Manager|propagat|network (?:state|configuration|connectivity|change)|connectivity|"
+              r"backlog|latency",
+    "nlb": r"NLB|[Ll]oad balancer|[Hh]ealth.check|failover|period 2",
+    "lambda": r"Lambda|SQS",
+    "containers": r"ECS|EKS|Fargate|[Cc]ontainer",
+    "connect": r"Connect\b",
+    "sts": r"STS",
+    "signin": r"[Ss]ign.in|[Cc]onsole",
+    "redshift": r"Redshift|cluster",
+    "support": r"Support",
+    "all": r"[Ee]vent|whole|incident",
+}
+
+#: A time in notebook Markdown that is not in the timeline is a model's result or an assumed or
+#: chosen time, and the sentence has to say so.
+MODEL_WORDS = re.compile(
+    r"model|assum|simulat|what-if|calibrat|scenario|would|lab\b|seed|counterfactual|contrast|"
+    r"choose|choice|chosen|gives|in these runs|[Ff]luid|discrete-event|knob|slider", re.I)
+
+
+QUOTED = re.compile(r'"[^"\n]*"')
+
+
+def prose(text):
+    """Text without code blocks, inline code and URLs; quotations stay, since they carry times too."""
+    return re.sub(r"https?://\S+", "", INLINE_CODE.sub("", FENCED_CODE.sub("", text)))
+
+
+def read_text(path):
+    """A chapter's Markdown, or the Markdown cells of a notebook's percent-format source."""
+    if path.suffix == ".py":
+        return "\n\n".join(c.source for c in jupytext.read(path).cells if c.cell_type == "markdown")
+    return path.read_text(encoding="utf-8")
+
+
+def paragraphs(text):
+    """(heading, sentences) for each paragraph: a table row or a heading stands alone, a list item
+    or an admonition starts a new paragraph, and a paragraph's lines are joined and split after
+    '.', '!' or '?'. The heading is the nearest one above."""
+    found, lines, heading = [], [], ""
+
+    def flush():
+        if lines:
+            found.append((heading, re.split(r"(?<=[.!?])\s+(?=[A-Z(*\"“])", " ".join(lines))))
+            lines.clear()
+
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith(("|", "#")):
+            flush()
+            if stripped.startswith("|"):
+                found.append((heading, [stripped]))
+            elif stripped.startswith("#"):
+                heading = stripped
+        elif re.match(r"([-*+]|\d+\.)\s", stripped) or stripped.startswith(("!!!", "===", "*Figure")):
+            flush()
+            lines.append(stripped)
+        else:
+            lines.append(stripped)
+    flush()
+    return found
+
+
+def sentences(text):
+    return [sentence for _, paragraph in paragraphs(text) for sentence in paragraph]
+
+
+def bare_times(text):
+    """Clock times written with neither AM/PM nor UTC ("9:36", "09:36", "7:04 to 11:27 AM")."""
+    return [m.group(0).strip() for m in CLOCK.finditer(QUOTED.sub("", prose(text)))
+            if not m.group("ampm") and m.group("zone") != "UTC"]
+
+
+def _events_by_time(timeline):
+    by_time = {}
+    for e in timeline.events:
+        if e.pdt is not None:
+            by_time.setdefault(("PDT", e.pdt), []).append(e)
+            utc = e.utc.strftime("%H:%M:%S" if e.precision == "second" else "%H:%M")
+            by_time.setdefault(("UTC", utc), []).append(e)
+    return by_time
+
+
+def _subjects(timeline, event):
+    windows = [w for w in timeline.windows if event.id in (w.start_event, w.end_event)]
+    return {*event.subsystems, *(w.subsystem for w in windows)}
+
+
+def unnamed_subjects(text, timeline, models_may_differ=False):
+    """(time, event ids, sentence) for each time of a stated event when neither its sentence, nor
+    the sentence before it in the paragraph (which an "it" may point back to), nor the heading of
+    its section names any subsystem of the events at that time.
+
+    With `models_may_differ` (notebook Markdown), a sentence whose context says it is about a
+    model, an assumption or a what-if is not checked: a model's time may equal a stated one by
+    chance ("a Network Manager cut at 6:00 AM" is not Lambda's 6:00 AM)."""
+    by_time, problems = _events_by_time(timeline), []
+    for heading, paragraph in paragraphs(prose(text)):
+        for i, sentence in enumerate(paragraph):
+            around = " ".join([heading, *paragraph[max(0, i - 1):i + 1]])
+            if models_may_differ and MODEL_WORDS.search(around):
+                continue
+            for written, zone, value in clock_times(sentence):
+                events = by_time.get((zone, value), [])
+                subjects = {s for e in events for s in _subjects(timeline, e)}
+                if events and not any(re.search(SUBJECTS[s], around) for s in subjects):
+                    problems.append((written, [e.id for e in events], sentence[:200]))
+    return problems
+
+
+def test_every_subsystem_has_a_subject():
+    assert set(SUBJECTS) == set(SUBSYSTEMS)
+
+
+def test_sentences_and_bare_times_are_read_as_meant():
+    text = "A first line\ncontinues here at 9:36 AM. Then 09:36 and 7:04 to 11:27 AM.\n\n| 2:25 AM | row |\n- an item"
+    assert sentences(text) == ["A first line continues here at 9:36 AM.", "Then 09:36 and 7:04 to 11:27 AM.",
+                               "| 2:25 AM | row |", "- an item"]
+    assert bare_times(text) == ["09:36", "7:04"]
+    assert bare_times("2:25–2:40 AM, 06:48 UTC, 11:48 PM–2:25 AM, scale 1:100, `09:36`") == []
+
+
+@pytest.mark.parametrize("path", CHAPTERS + NOTEBOOKS, ids=lambda p: p.name)
+def test_every_clock_time_says_am_pm_or_utc(path):
+    """A time written as "9:36" or "09:36" could be either half of the day, or UTC."""
+    assert bare_times(read_text(path)) == [], path.name
+
+
+def unmarked_unknown_times(text, timeline):
+    """(time, sentence) for each time that is not in the timeline data, in a paragraph that says
+    nothing of a model, an assumption or a what-if, and under a heading that does not either."""
+    pdt, utc = _known_times(timeline)
+    return [
+        (written, sentence[:200])
+        for heading, paragraph in paragraphs(prose(text))
+        for sentence in paragraph
+        for written, zone, value in clock_times(sentence)
+        if value not in (utc if zone == "UTC" else pdt)
+        and not MODEL_WORDS.search(" ".join([heading, *paragraph]))
+    ]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_times_are_in_the_timeline_or_said_to_be_the_models(timeline, path):
+    """A time no source states (a model's result, an assumed or a what-if time) may appear in a
+    notebook only in a paragraph, or under a heading, that says it is about a model."""
+    unknown = unmarked_unknown_times(read_text(path), timeline)
+    assert not unknown, f"{path.name}: times neither in the timeline nor marked as the model's: {unknown}"
+
+
+def test_an_unstated_time_is_caught_unless_it_is_the_models(timeline):
+    assert unmarked_unknown_times("## Recovery\n\nEngineers restarted DWFM at 4:20 AM PDT.", timeline)
+    assert not unmarked_unknown_times("## Recovery\n\nIn the model, every lease is back by 5:27 AM PDT.", timeline)
+    assert not unmarked_unknown_times("## Recovery\n\nEngineers restarted DWFM at 4:14 AM PDT.", timeline)
+
+
+@pytest.mark.parametrize("path", CHAPTERS + NOTEBOOKS, ids=lambda p: p.name)
+def test_the_sentence_around_a_stated_time_names_its_subject(timeline, path):
+    """A stated time is attached to what happened then: "NLB failover was switched off at 10:36 AM"
+    or "the flapping stopped at 9:36 AM" without NLB, its health checks or failover is caught."""
+    problems = unnamed_subjects(read_text(path), timeline, models_may_differ=path.suffix == ".py")
+    assert not problems, f"{path.name}: the sentence does not name what happened at that time: {problems}"
+
+
+@pytest.mark.parametrize("text, caught", [
+    ("NLB's automatic failover was switched off at 10:36 AM PDT.", True),  # 10:36 is Network Manager and EC2
+    ("DWFM hosts were restarted at 9:36 AM PDT.", True),  # 9:36 is NLB
+    ("Lambda recovered at 1:25 AM PDT.", True),  # 1:25 is sign-in
+    ("The automation was disabled at 12:38 UTC.", False),  # K02, from the talk
+    ("Engineers switched NLB's automatic failover off at 9:36 AM PDT.", False),
+    ("| 2:25 AM to 10:36 AM | new launches fail |", False),
+])
+def test_a_time_attached_to_the_wrong_subject_is_caught(timeline, text, caught):
+    assert bool(unnamed_subjects(text, timeline)) is caught
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.name)
