@@ -70,10 +70,20 @@
     return update;
   }
 
+  // The data file's address is fixed when the page's markup arrives (document$), while the
+  // address bar and the markup agree. Material's instant navigation changes the address before
+  // it swaps the markup, so a path resolved later (plotly.js still loading, say) would point
+  // below the next page.
+  function dataUrl(div) {
+    if (!div._figureUrl) div._figureUrl = new URL(div.dataset.figureSrc, document.baseURI).href;
+    return div._figureUrl;
+  }
+
   function figureSpec(div) {
     if (div.dataset.figure) return Promise.resolve(JSON.parse(div.dataset.figure));
-    return fetch(div.dataset.figureSrc).then(function (response) {
-      if (!response.ok) throw new Error("figure data " + div.dataset.figureSrc + ": " + response.status);
+    var url = dataUrl(div);
+    return fetch(url).then(function (response) {
+      if (!response.ok) throw new Error("figure data " + url + ": " + response.status);
       return response.json();
     });
   }
@@ -116,9 +126,11 @@
   function drawAll() {
     var divs = Array.prototype.slice.call(document.querySelectorAll("div.plotly-figure"));
     if (divs.length === 0) return;
+    divs.forEach(function (div) { if (div.dataset.figureSrc) dataUrl(div); });
     loadPlotly().then(function (Plotly) {
       divs.forEach(function (div) {
-        if (div.dataset.rendered) return;
+        // The reader may have left the page while plotly.js loaded.
+        if (div.dataset.rendered || !div.isConnected) return;
         figureSpec(div).then(function (spec) { return draw(Plotly, div, spec); });
       });
     });

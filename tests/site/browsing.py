@@ -42,6 +42,28 @@ class PageWatch:
             self.foreign.append(request.url)
 
 
+def _await_new_content(page, old_article) -> None:
+    """Material's instant navigation changes the address before it swaps the page's markup:
+    wait until the article shown is no longer the one that was there before."""
+    page.wait_for_function("old => !old.isConnected", arg=old_article, timeout=FIGURE_TIMEOUT_MS)
+
+
+def follow_link(page, selector: str, url) -> None:
+    """Click a link inside the site and wait until its page is both addressed and shown."""
+    old = page.query_selector("article")
+    page.click(selector)
+    page.wait_for_url(url, wait_until="commit")
+    _await_new_content(page, old)
+
+
+def go_back(page, url) -> None:
+    """The browser's Back button, waiting until the previous page is shown again."""
+    old = page.query_selector("article")
+    page.go_back()
+    page.wait_for_url(url, wait_until="commit")
+    _await_new_content(page, old)
+
+
 def wait_for_figures(page) -> list[dict]:
     """Wait until every figure placeholder on show holds a drawn plot; describe each one.
 
@@ -57,7 +79,9 @@ def wait_for_figures(page) -> list[dict]:
     return page.evaluate(
         """() => Promise.all([...document.querySelectorAll('div.plotly-figure')]
                                .filter(div => div.clientWidth > 0).map(async div => {
-               const spec = await (await fetch(div.dataset.figureSrc)).json();
+               const response = await fetch(div.dataset.figureSrc);
+               if (!response.ok) throw new Error(`${div.dataset.figureSrc}: ${response.status}`);
+               const spec = await response.json();
                return {
                  id: div.id,
                  expectedTraces: spec.data.length,

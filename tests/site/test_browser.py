@@ -11,7 +11,8 @@ import re
 
 import pytest
 
-from browsing import KEY_PAGES, SCREENSHOTS, assert_figures_drawn, serious_violations, wait_for_figures
+from browsing import (KEY_PAGES, SCREENSHOTS, assert_figures_drawn, follow_link, go_back, serious_violations,
+                      wait_for_figures)
 
 pytestmark = pytest.mark.browser
 
@@ -22,14 +23,12 @@ def test_figures_render_after_instant_navigation(site_url, new_page):
     page.goto(site_url, wait_until="networkidle")
     wait_for_figures(page)
     page.evaluate("window.__sameDocument = true")
-    page.click('a.md-nav__link[href$="notebooks/timeline/"]')
-    page.wait_for_url(re.compile(r"notebooks/timeline/$"))
+    follow_link(page, 'a.md-nav__link[href$="notebooks/timeline/"]', re.compile(r"notebooks/timeline/$"))
     figures = wait_for_figures(page)
     assert page.evaluate("window.__sameDocument === true"), "the link caused a full page load"
     assert len(figures) >= 1
     assert_figures_drawn(figures)
-    page.go_back()
-    page.wait_for_url(site_url)
+    go_back(page, site_url)
     assert_figures_drawn(wait_for_figures(page))
     assert watch.errors == []
     assert watch.foreign == []
@@ -74,3 +73,24 @@ def test_key_pages_in_dark_mode_pass_axe_and_are_photographed(site_url, new_page
             page.screenshot(path=SCREENSHOTS / f"{name}-{scheme}.png", full_page=True)
             if scheme == "dark":
                 assert serious_violations(page) == [], f"{path or 'home'} (dark)"
+
+
+def test_leaving_a_page_while_plotly_loads_draws_the_next_page_without_errors(site_url, new_page):
+    """A reader who follows a link before plotly.js has arrived: the figures of the page left
+    behind must not fetch their data from below the next page's address (Material changes the
+    address before it swaps the markup), and the next page's figures are drawn."""
+    page, watch = new_page()
+    held = []
+    page.route("**/javascripts/plotly.min.js", lambda route: held.append(route))
+    with page.expect_response(re.compile(r"sitemap\.xml$")):
+        page.goto(site_url, wait_until="domcontentloaded")
+    page.wait_for_function("() => document.querySelector('div.plotly-figure') !== null")
+    while not held:
+        page.wait_for_timeout(20)
+    page.evaluate("window.__sameDocument = true")
+    follow_link(page, 'a.md-nav__link[href$="notebooks/timeline/"]', re.compile(r"notebooks/timeline/$"))
+    held[0].continue_()
+    assert_figures_drawn(wait_for_figures(page))
+    assert page.evaluate("window.__sameDocument === true"), "the link caused a full page load"
+    page.wait_for_timeout(300)  # let any stray fetch of the page left behind settle
+    assert watch.errors == []

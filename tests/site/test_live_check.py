@@ -26,6 +26,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from browsing import follow_link
 from conftest import ROOT
 
 from outage.race import model as race
@@ -477,8 +478,7 @@ def test_the_notebook_page_s_panel_works_after_instant_navigation_and_reuses_pyt
     first = run(page_, fixes=("conditional-write",))
     assert (first["verdict"], first["states"]) == ("holds", 6987)
     page_.evaluate("window.__sameDocument = true")
-    page_.click(f'a.md-nav__link[href$="{NOTEBOOK}"]')
-    page_.wait_for_url(f"**/{NOTEBOOK}")
+    follow_link(page_, f'a.md-nav__link[href$="{NOTEBOOK}"]', f"**/{NOTEBOOK}")
     page_.wait_for_selector("[data-live-check=race]")
     assert page_.evaluate("window.__sameDocument === true"), "the link caused a full page load"
     loaded = live_requests(page_)
