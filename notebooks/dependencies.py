@@ -18,7 +18,7 @@
 #
 # The DNS record of DynamoDB's regional endpoint was empty for 2 h 37 min, yet the event lasted 14 h 32 min.
 # The gap is a chain of dependencies: each service in it failed because something it relied on had failed, and some of them failed again after they had recovered.
-# This notebook draws that chain from the project's dependency data (`data/dependencies.yaml`), in which every edge is a mechanism that AWS's post-event summary states, with its section and the timeline events that evidence it.
+# This notebook draws that chain from the project's dependency data (`data/dependencies.yaml`), in which every edge but one is a mechanism that AWS's post-event summary states, with its section and the timeline events that evidence it; the one the project inferred is marked.
 #
 # You will see one graph: services as nodes, dependencies as arrows from the failing service to the one it hurt.
 # Colour shows when the impact window began, from the trigger at 11:48 PM PDT on 19 October to Network Manager's phase that started at 5:28 AM PDT on 20 October.
