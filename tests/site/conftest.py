@@ -47,9 +47,16 @@ def mkdocs_build(project_dir: Path, site_dir: Path, site_url: str | None = None)
     )
 
 
+# A site built beforehand for http://127.0.0.1:PORT/, so that a repeated run of the browser
+# tests (benchmarks/browser_stability.py) builds once: OUTAGE_TEST_SITE=DIR:PORT.
+PREBUILT = os.environ.get("OUTAGE_TEST_SITE")
+
+
 @pytest.fixture(scope="session")
 def server_address() -> tuple[str, int]:
     """A free loopback port for the test server, known before the build."""
+    if PREBUILT:
+        return ("127.0.0.1", int(PREBUILT.rsplit(":", 1)[1]))
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()
@@ -57,6 +64,8 @@ def server_address() -> tuple[str, int]:
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory, server_address) -> Build:
+    if PREBUILT:
+        return Build(Path(PREBUILT.rsplit(":", 1)[0]), "")
     site_dir = tmp_path_factory.mktemp("site")
     # Material's instant navigation only intercepts links to the sitemap's origin, port included.
     host, port = server_address
