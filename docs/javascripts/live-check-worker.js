@@ -25,6 +25,8 @@ function lastLine(error) {
 async function prepare(msg) {
   let loadSeconds = null;
   const started = performance.now();
+  // The sources are fetched while Pyodide loads, not after it.
+  const pack = unpacked !== msg.pack ? fetch(msg.pack) : null;
   if (!pyodide) {
     self.postMessage({ type: "status", id: msg.id, text: msg.loadingText });
     const { loadPyodide } = await import(msg.pyodide + "pyodide.mjs");
@@ -37,7 +39,7 @@ async function prepare(msg) {
   }
   if (unpacked !== msg.pack) {
     self.postMessage({ type: "status", id: msg.id, text: "Loading the model's Python sources…" });
-    const response = await fetch(msg.pack);
+    const response = await pack;
     if (!response.ok) throw new Error("could not load the model's sources (" + response.status + ")");
     pyodide.unpackArchive(await response.arrayBuffer(), "zip", { extractDir: SOURCES });
     pyodide.runPython(
