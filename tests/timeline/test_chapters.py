@@ -96,7 +96,7 @@ def test_chapters_exist():
     names = {p.name for p in CHAPTERS}
     for name in ("overview.md", "timeline.md", "dynamodb-dns.md", "race.md", "ec2.md", "nlb.md",
                  "other-services.md", "dns-caching.md", "remediations.md", "concepts.md",
-                 "sources.md", "methodology.md", "run-it-yourself.md"):
+                 "sources.md", "methodology.md", "run-it-yourself.md", "claims.md", "glossary.md"):
         assert name in names
 
 
