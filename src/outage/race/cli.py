@@ -67,6 +67,8 @@ def register(subparsers) -> None:
                    help="run the tail index × cadence grid instead of one point")
     m.add_argument("--json", action="store_true", help="print one JSON object")
     m.set_defaults(func=_simulate)
+    from outage.race import spin  # the SPIN cross-check; its parser and handler live there
+    spin.register(commands)
 
 
 def _size_arguments(parser: argparse.ArgumentParser) -> None:
