@@ -19,7 +19,7 @@ def run(capsys, *argv):
 
 def test_check_json_contract(capsys):
     code, out, err = run(capsys, "check", *SMALL, "--fix", "none", "--json")
-    assert code == 0 and err == ""
+    assert code == 1 and err == ""  # violated
     data = json.loads(out)
     assert {"verdict", "property", "states", "seconds", "trace"} <= data.keys()
     assert data["verdict"] == "violated"
@@ -42,7 +42,8 @@ def test_check_json_holds_has_no_trace(capsys):
 def test_the_issue_command_line_prints_one_json_object():
     argv = [sys.executable, "-m", "outage", "race", "check", "--enactors", "3", "--plans", "5",
             "--endpoints", "2", "--keep", "1", "--fix", "none", "--json"]
-    done = subprocess.run(argv, capture_output=True, text=True, check=True)
+    done = subprocess.run(argv, capture_output=True, text=True)
+    assert done.returncode == 1, done.stderr  # violated
     data = json.loads(done.stdout)
     assert data["verdict"] == "violated"
     assert len(data["trace"]) == 9
@@ -53,13 +54,13 @@ def test_budget_flag_gives_incomplete_not_holds(capsys):
     code, out, _ = run(capsys, "check", *SMALL, "--fix", "conditional-write",
                        "--max-states", "10", "--json")
     data = json.loads(out)
-    assert code == 0
+    assert code == 3
     assert data["verdict"] == "incomplete" and data["states"] == 10 and not data["complete"]
 
 
 def test_readable_report(capsys):
     code, out, _ = run(capsys, "check", *SMALL)
-    assert code == 0
+    assert code == 1
     assert "Verdict: VIOLATED — record never empty" in out
     assert "EMPTY" in out
     assert "  1. Planner publishes plan 1" in out
@@ -83,6 +84,14 @@ def test_no_symmetry_explores_more_states(capsys):
     (["--fix", "none,cleanup-guard"], "none cannot be combined"),
     (["--enactors", "three"], "--enactors must be an integer"),
     (["--max-states", "0"], "--max-states must be at least 1"),
+    (["--enactors", "7"], "--enactors must be at most 6: each state holds every Enactor"),
+    (["--plans", "13"], "--plans must be at most 12: the state count grows"),
+    (["--endpoints", "8"], "--endpoints must be at most 7: each state holds every endpoint"),
+    (["--max-states", "10000001"], "--max-states must be at most 10,000,000: each stored state"),
+    (["--max-seconds", "0"], "--max-seconds must be more than 0"),
+    (["--max-seconds", "nan"], "--max-seconds must be more than 0"),
+    (["--max-seconds", "3601"], "--max-seconds must be at most 3600: the largest state budget"),
+    (["--max-seconds", "soon"], "--max-seconds must be a number"),
 ])
 def test_bad_values_exit_2_with_one_line(capsys, argv, reason):
     code, out, err = run(capsys, "check", *argv, "--json")
@@ -175,9 +184,24 @@ def test_simulate_json(capsys):
 
 @pytest.mark.parametrize("argv,reason", [
     (["--days", "0"], "--days must be at least 1"),
-    (["--cadence-s", "-3"], "cadence_s must be a positive number"),
+    (["--cadence-s", "-3"], "--cadence-s must be more than 0"),
     (["--tail-index", "heavy"], "--tail-index must be a number"),
     (["--fix", "nope"], "unknown fix 'nope'"),
+    (["--days", "10001"], "--days must be at most 10,000: at 10,000 spans the 95 % Wilson"),
+    (["--seed", "-1"], "--seed must be at least 0"),
+    (["--seed", str(2**32)], "--seed must be at most 4,294,967,295"),
+    (["--enactors", "100000"], "--enactors must be at most 32: each step copies every Enactor"),
+    (["--endpoints", "100000"], "--endpoints must be at most 32: each run writes every endpoint"),
+    (["--keep", "1001"], "--keep must be at most 1,000"),
+    (["--horizon-s", "1e9"], "--horizon-s must be at most 604,800: one span is one run"),
+    (["--write-s", "3601"], "--write-s must be at most 3,600"),
+    (["--backoff-s", "3601"], "--backoff-s must be at most 3,600"),
+    (["--tail-index", "11"], "--tail-index must be at most 10: at 10 a Pareto back-off"),
+    (["--cadence-s", "0.5"], "--cadence-s must be at least 0.864 for a span of 86,400 s"),
+    (["--cadence-s", "90000"], "--cadence-s must be at most --horizon-s (86,400)"),
+    (["--backoff-s", "0.001"], "--backoff-s must be at least 0.002 for transactions of 2 s"),
+    (["--days", "10000", "--sweep"], "this run would take about"),
+    (["--days", "10000", "--sweep"], "minutes of CPU (10,000 spans × 9 points"),
 ])
 def test_simulate_bad_values(capsys, argv, reason):
     code, out, err = run(capsys, "simulate", *argv)
@@ -192,3 +216,55 @@ def test_a_stopped_race_check_loads_neither_numpy_nor_the_other_models():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["verdict"] == "violated"
+
+
+@pytest.mark.parametrize("argv,status,verdict", [
+    (["--fix", "conditional-write"], 0, "holds"),
+    (["--fix", "none"], 1, "violated"),
+    (["--fix", "none", "--stop-at-first"], 1, "violated"),
+    (["--fix", "conditional-write", "--max-states", "10"], 3, "incomplete"),
+    (["--fix", "none", "--max-states", "10"], 3, "incomplete"),  # too few to find the race
+])
+def test_check_exit_status_is_the_verdict(capsys, argv, status, verdict):
+    code, out, _ = run(capsys, "check", *SMALL, *argv, "--json")
+    assert code == status and json.loads(out)["verdict"] == verdict
+
+
+def test_a_time_budget_that_runs_out_is_incomplete_exit_3(capsys):
+    code, out, _ = run(capsys, "check", "--fix", "conditional-write", "--max-seconds", "1e-6",
+                       "--json")
+    data = json.loads(out)
+    assert code == 3 and data["verdict"] == "incomplete" and data["stopped"] == "max-seconds"
+    assert all(p["verdict"] == "incomplete" for p in data["properties"])
+    code, out, _ = run(capsys, "check", "--fix", "conditional-write", "--max-seconds", "1e-6")
+    assert "stopped at the time budget of 1e-06 s" in out and "Verdict: INCOMPLETE" in out
+
+
+def test_table_exit_status(capsys):
+    assert run(capsys, "table", *SMALL, "--json")[0] == 0  # complete, whatever the verdicts
+    code, out, _ = run(capsys, "table", *SMALL, "--max-states", "10", "--json")
+    assert code == 3 and not any(r["complete"] for r in json.loads(out)["rows"])
+
+
+def test_exit_statuses_are_listed_in_help(capsys):
+    for command, statuses in (("check", "0123"), ("table", "023"), ("simulate", "02")):
+        with pytest.raises(SystemExit):
+            main(["race", command, "--help"])
+        text = capsys.readouterr().out
+        listed = [line.split()[0] for line in text.split("exit status:")[1].splitlines()
+                  if line.startswith("  ") and line.split()[0].isdigit()]
+        assert "".join(sorted(listed)) == statuses, command
+
+
+@pytest.mark.parametrize("argv", [
+    ["check", "--enactors", "100000", "--max-states", "10"],
+    ["check", "--endpoints", "100000"],
+    ["table", "--plans", "100000", "--keep", "1"],
+    ["simulate", "--enactors", "100000", "--days", "1"],
+    ["simulate", "--days", "1000000000"],
+])
+def test_huge_sizes_end_at_once_with_one_line_and_exit_2(argv):
+    done = subprocess.run([sys.executable, "-m", "outage", "race", *argv], capture_output=True,
+                          text=True, timeout=30)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "must be at most" in done.stderr

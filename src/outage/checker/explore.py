@@ -24,7 +24,8 @@ from outage.checker.spec import Action, Model, Property, State
 HOLDS, VIOLATED, INCOMPLETE, UNDECIDED = "holds", "violated", "incomplete", "undecided"
 
 # Why a search ended (``Exploration.stopped``): it did not, or which limit ended it.
-COMPLETE, MAX_STATES, MAX_SECONDS, FIRST_VIOLATION = None, "max-states", "max-seconds", "first-violation"
+COMPLETE, MAX_STATES, MAX_SECONDS = None, "max-states", "max-seconds"
+FIRST_VIOLATION = "first-violation"
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,98 @@
 
 import argparse
 import json
+import os
+import sys
+import textwrap
+from dataclasses import replace
 
 from outage.cli import CliError
 from outage.race.model import CHECK_AGAINST, WRITE_DELETED, Params, parse_fixes
 from outage.race.montecarlo import CADENCES_S, TAIL_INDICES, Estimate, SimParams, estimate, sweep
 from outage.race.report import DEFAULT_MAX_STATES, check, format_report
 from outage.race.table import VARIANTS, fix_table, format_table
+
+# Upper bounds of the checker's sizes, each with the estimate it rests on, measured on the
+# 2-core reference machine (benchmarks/race_bench.py): a stored state takes about 0.64 KiB and
+# the checker explores 8,000-25,000 states/s. A size bound is the first value at which a full
+# search with the other sizes at their defaults no longer fits the largest state budget.
+MAX_STATES_BOUND = 10_000_000
+CHECK_BOUNDS: dict[str, tuple[int, str]] = {
+    "enactors": (6, "each state holds every Enactor and the state count grows about tenfold "
+                    "with each one (2,690, 32,160 and 254,217 states for 2, 3 and 4 at 5 plans "
+                    "× 2 endpoints), so a full search at 6 already needs about 20 million "
+                    f"states, more than the largest --max-states ({MAX_STATES_BOUND:,})"),
+    "plans": (12, "the state count grows about 2.3-fold with each plan (32,160, 81,836 and "
+                  "182,260 states for 5, 6 and 7 with 3 Enactors × 2 endpoints), so a full "
+                  "search at 12 already needs about 10 million states, the largest "
+                  "--max-states"),
+    "endpoints": (7, "each state holds every endpoint and the state count grows about "
+                     "fourfold with each one (32,160, 134,234 and 493,658 states for 2, 3 and "
+                     "4 with 3 Enactors × 5 plans), so a full search at 7 already needs about "
+                     f"25 million states, more than the largest --max-states "
+                     f"({MAX_STATES_BOUND:,})"),
+    "max-states": (MAX_STATES_BOUND, "each stored state takes about 0.64 KiB (309 MiB for "
+                                     "493,658 states), so 10 million take about 6 GiB of "
+                                     "memory and 7 to 20 minutes"),
+}
+MAX_SECONDS_BOUND = (3600.0, "the largest state budget, 10,000,000 states, is explored in "
+                             "about 20 minutes at 8,000 states/s; an hour leaves room for a "
+                             "slower machine")
+
+# Upper bounds of the simulation's parameters. Cost estimate, measured on the 2-core reference
+# machine: a default simulated day (1,440 plans, each a run of 3 Enactors over 2 endpoints
+# plus take and clean-up: 4 steps) takes about 0.23 s of CPU, about 15 µs per plan × Enactor ×
+# step; lock retries add one event per back-off while a transaction holds the lock.
+SIM_SECONDS_PER_UNIT = 15e-6
+SIM_MAX_RUN_S = 3600.0
+SIM_MAX_PLANS_PER_SPAN = 100_000
+SIM_MAX_RETRIES = 1_000
+SIM_BOUNDS: dict[str, tuple[float, str]] = {
+    "days": (10_000, "at 10,000 spans the 95 % Wilson interval is already within 1 percentage "
+                     "point of the estimate, and a default day takes about 0.23 s of CPU"),
+    "enactors": (32, "each step copies every Enactor and every Enactor runs every plan, so a "
+                     "day costs about 11 times the default's 0.23 s at 32"),
+    "endpoints": (32, "each run writes every endpoint, one transaction each, so a day costs "
+                      "about 9 times the default's 0.23 s at 32"),
+    "keep": (1_000, "clean-up keeps this many generations; 1,000 is about 17 hours of plans at "
+                    "the default cadence, beyond which a day hardly ever deletes a plan"),
+    "horizon-s": (604_800.0, "one span is one run whose plan count, and the model's plan "
+                             "bound, grow with it; a week is 10,080 plans at the default "
+                             "cadence, about 1.6 s of CPU"),
+    "write-s": (3_600.0, "a transaction of an hour already stalls every run for longer than "
+                         "the Planner's cadence; longer ones say nothing new"),
+    "backoff-s": (3_600.0, "a back-off of an hour already outlasts many plans; longer ones "
+                           "say nothing new"),
+    "tail-index": (10.0, "at 10 a Pareto back-off stays within 60 % of its minimum 99 % of "
+                         "the time, so there is no tail left to study"),
+    "seed": (2**32 - 1, "replications use seeds SEED, SEED + 1, ...; a 32-bit range is plenty"),
+}
+
+
+def _simulation_seconds(sp: SimParams, days: int, points: list[SimParams]) -> float:
+    """Estimated CPU seconds of ``days`` spans at each point (see SIM_SECONDS_PER_UNIT)."""
+    return sum(days * (q.horizon_s / q.cadence_s) * q.enactors * (q.endpoints + 2)
+               * (1 + q.write_s / q.backoff_s / 100) * SIM_SECONDS_PER_UNIT for q in points)
+
+
+# The exit statuses of `race check`, one meaning each.
+EXIT_HOLDS, EXIT_VIOLATED, EXIT_BAD_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
+CHECK_EPILOG = """exit status:
+  0  holds: every property holds in every reachable state
+  1  violated: some property is violated; the shortest trace is printed (with
+     --stop-at-first, the first one found, and properties not decided by then
+     are 'undecided')
+  2  bad input: a parameter out of range or malformed (one line on stderr)
+  3  incomplete: --max-states or --max-seconds ran out before any violation was
+     found; nothing is claimed to hold"""
+TABLE_EPILOG = """exit status:
+  0  complete: every combination was explored to the end (whatever the verdicts)
+  2  bad input: a parameter out of range or malformed (one line on stderr)
+  3  incomplete: --max-states or --max-seconds ran out in some combination"""
+SIMULATE_EPILOG = """exit status:
+  0  done: the estimates are printed
+  2  bad input: a parameter out of range or malformed, or a run estimated to
+     take more than an hour (one line on stderr)"""
 
 
 def register(subparsers) -> None:
@@ -18,9 +104,10 @@ def register(subparsers) -> None:
 
     c = commands.add_parser(
         "check", help="explore every reachable state and check the properties",
-        description="Breadth-first search of every reachable state; prints the verdict, the "
-                    "number of distinct states and the shortest counterexample. Exit status 0 "
-                    "whatever the verdict; 2 for bad parameters.")
+        description=textwrap.fill(
+            "Breadth-first search of every reachable state; prints the verdict, the number of "
+            "distinct states and the shortest counterexample."),
+        epilog=CHECK_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     _size_arguments(c)
     c.add_argument("--fix", default="none",
                    help="none, or any of conditional-write, cleanup-guard, fencing-token "
@@ -37,31 +124,42 @@ def register(subparsers) -> None:
 
     t = commands.add_parser(
         "table", help="check every combination of fixes: the fix × property table",
-        description="One exploration per combination of fixes (8 in all) at one size.")
+        description=textwrap.fill(
+            "One exploration per combination of fixes (8 in all) at one size; --max-states and "
+            "--max-seconds apply to each."),
+        epilog=TABLE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     _size_arguments(t)
     t.add_argument("--json", action="store_true", help="print one JSON object")
     t.set_defaults(func=_table)
 
     m = commands.add_parser(
         "simulate", help="Monte Carlo: probability of an empty record per day",
-        description="Seeded timed simulation of the same mechanism (the model's own steps, "
-                    "with Poisson plans, exponential transaction times and Pareto lock "
-                    "back-offs); day i uses seed SEED + i. Prints the share of days with an "
-                    "empty record and its 95 %% Wilson interval.")
+        description=textwrap.fill(
+            "Seeded timed simulation of the same mechanism (the model's own steps, with Poisson "
+            "plans, exponential transaction times and Pareto lock back-offs); day i uses seed "
+            "SEED + i. Prints the share of days with an empty record and its 95 % Wilson "
+            "interval."),
+        epilog=SIMULATE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     sim = SimParams()
-    m.add_argument("--days", default="20", metavar="N", help="simulated days (default: 20)")
-    m.add_argument("--seed", default="0", metavar="SEED", help="base seed (default: 0)")
+    m.add_argument("--days", default="20", metavar="N",
+                   help=f"simulated days (default: 20; at most {SIM_BOUNDS['days'][0]:,})")
+    m.add_argument("--seed", default="0", metavar="SEED",
+                   help=f"base seed (default: 0; at most {SIM_BOUNDS['seed'][0]:,})")
     for name, unit in (("cadence_s", "mean seconds between plans"),
                        ("tail_index", "Pareto tail index of one lock back-off (smaller = heavier)"),
                        ("write_s", "mean seconds of one endpoint transaction"),
                        ("backoff_s", "scale of one back-off, seconds"),
                        ("horizon_s", "seconds in one simulated day")):
         flag = "--" + name.replace("_", "-")
+        top = (f"; at most {_number(SIM_BOUNDS[flag[2:]][0])}" if flag[2:] in SIM_BOUNDS
+               else f"; at least HORIZON_S / {SIM_MAX_PLANS_PER_SPAN:,} and at most HORIZON_S")
+        if name == "backoff_s":
+            top += f", at least WRITE_S / {SIM_MAX_RETRIES:,}"
         m.add_argument(flag, default=str(getattr(sim, name)), metavar="X",
-                       help=f"{unit} (default: {getattr(sim, name)})")
+                       help=f"{unit} (default: {getattr(sim, name)}{top})")
     for name in ("enactors", "endpoints", "keep"):
         m.add_argument(f"--{name}", default=str(getattr(sim, name)), metavar="N",
-                       help=f"default: {getattr(sim, name)}")
+                       help=f"default: {getattr(sim, name)}; at most {SIM_BOUNDS[name][0]:,}")
     m.add_argument("--fix", default="none", help="as for check (default: none)")
     m.add_argument("--sweep", action="store_true",
                    help="run the tail index × cadence grid instead of one point")
@@ -78,9 +176,10 @@ def _size_arguments(parser: argparse.ArgumentParser) -> None:
                         ("endpoints", "endpoints each run writes, one transaction each"),
                         ("keep", "clean-up deletes plans more than KEEP generations older "
                                  "than the plan just applied; 0 <= KEEP < PLANS")):
+        top = f"; at most {CHECK_BOUNDS[name][0]}" if name in CHECK_BOUNDS else ""
         parser.add_argument(f"--{name}", default=str(getattr(defaults, name)),
                             metavar=name.upper()[:-1] if name != "keep" else "KEEP",
-                            help=f"{help_} (default: {getattr(defaults, name)})")
+                            help=f"{help_} (default: {getattr(defaults, name)}{top})")
     parser.add_argument("--lock", action="store_true",
                         help="model the per-endpoint TXT-record lock (AWS talk DAT453)")
     parser.add_argument(
@@ -100,7 +199,12 @@ def _size_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-states", default=str(DEFAULT_MAX_STATES), metavar="N",
                         help="stop after N distinct states; a stopped search answers "
                              "'incomplete' (or 'violated' if it already found a "
-                             f"counterexample), never 'holds' (default: {DEFAULT_MAX_STATES:,})")
+                             f"counterexample), never 'holds' (default: {DEFAULT_MAX_STATES:,}; "
+                             f"at most {MAX_STATES_BOUND:,})")
+    parser.add_argument("--max-seconds", default=None, metavar="S",
+                        help="stop the search after S seconds of wall-clock time, with the "
+                             "same answers as --max-states (default: no limit; at most "
+                             f"{MAX_SECONDS_BOUND[0]:g})")
 
 
 def _int(args, name: str) -> int:
@@ -111,11 +215,24 @@ def _int(args, name: str) -> int:
         raise CliError(f"--{name} must be an integer, got {raw!r}") from None
 
 
+def _number(x: int | float) -> str:
+    if isinstance(x, int):
+        return f"{x:,}"
+    return f"{x:,.0f}" if x.is_integer() and abs(x) < 1e15 else f"{x:g}"
+
+
+def _at_most(name: str, value: int | float, bounds: dict[str, tuple[float, str]]) -> None:
+    high, why = bounds[name]
+    if value > high:
+        raise CliError(f"--{name} must be at most {_number(high)}: {why}; got {_number(value)}")
+
+
 def _params(args, fixes: frozenset[str] = frozenset()) -> Params:
     values = {name: _int(args, name) for name in ("enactors", "plans", "endpoints", "keep")}
     for name in ("enactors", "plans", "endpoints"):
         if values[name] < 1:
             raise CliError(f"--{name} must be at least 1, got {values[name]}")
+        _at_most(name, values[name], CHECK_BOUNDS)
     if values["keep"] < 0:
         raise CliError(f"--keep must be at least 0, got {values['keep']}")
     if values["keep"] >= values["plans"]:
@@ -129,7 +246,30 @@ def _max_states(args) -> int:
     n = _int(args, "max-states")
     if n < 1:
         raise CliError(f"--max-states must be at least 1, got {n}")
+    _at_most("max-states", n, CHECK_BOUNDS)
     return n
+
+
+def _max_seconds(args) -> float | None:
+    if args.max_seconds is None:
+        return None
+    s = _float(args, "max_seconds")
+    if not s > 0:
+        raise CliError(f"--max-seconds must be more than 0, got {args.max_seconds}")
+    high, why = MAX_SECONDS_BOUND
+    if s > high:
+        raise CliError(f"--max-seconds must be at most {high:g}: {why}; got {args.max_seconds}")
+    return s
+
+
+def _emit(text: str) -> None:
+    """Print ``text``; a reader that closed the pipe (``| head``) does not change the exit
+    status, which is the verdict's."""
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _check(args) -> int:
@@ -139,28 +279,29 @@ def _check(args) -> int:
         raise CliError(str(error)) from None
     p = _params(args, fixes)
     result = check(p, max_states=_max_states(args), symmetry=not args.no_symmetry,
-                   stop_at_first=args.stop_at_first)
-    print(json.dumps(result.to_json()) if args.json else format_report(result))
-    return 0
+                   max_seconds=_max_seconds(args), stop_at_first=args.stop_at_first)
+    _emit(json.dumps(result.to_json()) if args.json else format_report(result))
+    return {"holds": EXIT_HOLDS, "violated": EXIT_VIOLATED}.get(result.exploration.verdict,
+                                                                EXIT_INCOMPLETE)
 
 
 def _table(args) -> int:
     p = _params(args)
     rows = fix_table(p.enactors, p.plans, p.endpoints, p.keep, p.lock, VARIANTS,
                      _max_states(args), write_deleted=p.write_deleted,
-                     check_against=p.check_against)
+                     check_against=p.check_against, max_seconds=_max_seconds(args))
     if args.json:
-        print(json.dumps({"params": {"enactors": p.enactors, "plans": p.plans,
+        _emit(json.dumps({"params": {"enactors": p.enactors, "plans": p.plans,
                                      "endpoints": p.endpoints, "keep": p.keep, "lock": p.lock,
                                      "write_deleted": p.write_deleted,
                                      "check_against": p.check_against},
                           "rows": [r.to_json() for r in rows]}))
     else:
         readings = f", {p.readings_label}" if p.readings_label else ""
-        print(f"Fix × property table: {p.enactors} Enactors × {p.plans} plans × "
-              f"{p.endpoints} endpoints, keep {p.keep}{', lock' if p.lock else ''}{readings}\n")
-        print(format_table(rows))
-    return 0
+        _emit(f"Fix × property table: {p.enactors} Enactors × {p.plans} plans × "
+              f"{p.endpoints} endpoints, keep {p.keep}{', lock' if p.lock else ''}{readings}\n\n"
+              + format_table(rows))
+    return EXIT_HOLDS if all(r.complete for r in rows) else EXIT_INCOMPLETE
 
 
 def _float(args, name: str) -> float:
@@ -179,19 +320,55 @@ def _simulate(args) -> int:
     days, seed = _int(args, "days"), _int(args, "seed")
     if days < 1:
         raise CliError(f"--days must be at least 1, got {days}")
+    _at_most("days", days, SIM_BOUNDS)
+    if seed < 0:
+        raise CliError(f"--seed must be at least 0, got {seed}")
+    _at_most("seed", seed, SIM_BOUNDS)
     counts = {name: _int(args, name) for name in ("enactors", "endpoints", "keep")}
     for name in ("enactors", "endpoints"):
         if counts[name] < 1:
             raise CliError(f"--{name} must be at least 1, got {counts[name]}")
+        _at_most(name, counts[name], SIM_BOUNDS)
     if counts["keep"] < 0:
         raise CliError(f"--keep must be at least 0, got {counts['keep']}")
+    _at_most("keep", counts["keep"], SIM_BOUNDS)
     timing = {name: _float(args, name)
               for name in ("cadence_s", "tail_index", "write_s", "backoff_s", "horizon_s")}
+    for name, value in timing.items():
+        flag = name.replace("_", "-")
+        if not value > 0:  # also NaN
+            raise CliError(f"--{flag} must be more than 0, got {getattr(args, name)}")
+        if flag in SIM_BOUNDS:
+            _at_most(flag, value, SIM_BOUNDS)
+    horizon, cadence = timing["horizon_s"], timing["cadence_s"]
+    if cadence > horizon:
+        raise CliError(f"--cadence-s must be at most --horizon-s ({_number(horizon)}): a span "
+                       f"must expect at least one plan; got {cadence:g}")
+    if horizon / cadence > SIM_MAX_PLANS_PER_SPAN:
+        raise CliError(f"--cadence-s must be at least {horizon / SIM_MAX_PLANS_PER_SPAN:g} for a "
+                       f"span of {_number(horizon)} s: at most {SIM_MAX_PLANS_PER_SPAN:,} plans "
+                       "per span, each a run of every Enactor (about 0.2 ms of CPU at the "
+                       f"defaults); got {cadence:g}")
+    write, backoff = timing["write_s"], timing["backoff_s"]
+    if write / backoff > SIM_MAX_RETRIES:
+        raise CliError(f"--backoff-s must be at least {write / SIM_MAX_RETRIES:g} for "
+                       f"transactions of {_number(write)} s: a waiting Enactor retries about "
+                       f"once per back-off, at most {SIM_MAX_RETRIES:,} times per transaction; "
+                       f"got {backoff:g}")
     sp = SimParams(**counts, **timing, fixes=fixes)
+    points = ([replace(sp, tail_index=a, cadence_s=c) for a in TAIL_INDICES for c in CADENCES_S]
+              if args.sweep else [sp])
+    cost_s = _simulation_seconds(sp, days, points)
+    if cost_s > SIM_MAX_RUN_S:
+        raise CliError(f"this run would take about {cost_s / 60:,.0f} minutes of CPU ({days:,} "
+                       f"spans × {len(points)} points at about 15 µs per plan × Enactor × "
+                       "step); "
+                       f"at most {SIM_MAX_RUN_S / 60:.0f}: lower --days, shorten --horizon-s, or "
+                       f"raise --cadence-s or --backoff-s")
     estimates = (sweep(sp, days, seed, TAIL_INDICES, CADENCES_S) if args.sweep
                  else [estimate(sp, days, seed)])
     if args.json:
-        print(json.dumps({"days": days, "seed": seed, "fixes": sorted(fixes),
+        _emit(json.dumps({"days": days, "seed": seed, "fixes": sorted(fixes),
                           "points": [_estimate_json(e) for e in estimates]}))
         return 0
     span = "day" if sp.horizon_s == 86_400 else f"{sp.horizon_s / 3600:g} h"

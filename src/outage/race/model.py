@@ -132,7 +132,7 @@ class Params:
 
     @property
     def readings_label(self) -> str:
-        """The readings that differ from the defaults, e.g. ``"write deleted: empty"``; or ``""``."""
+        """Readings other than the defaults, e.g. ``"write deleted: empty"``; else ``""``."""
         parts = []
         if self.write_deleted != REBUILD:
             parts.append(f"write deleted: {self.write_deleted}")

@@ -32,11 +32,13 @@ def row(c: Check) -> Row:
 
 def fix_table(enactors: int = 3, plans: int = 5, endpoints: int = 2, keep: int = 1,
               lock: bool = False, variants=VARIANTS, max_states: int | None = None, *,
-              write_deleted: str = "rebuild", check_against: str = "own") -> list[Row]:
+              write_deleted: str = "rebuild", check_against: str = "own",
+              max_seconds: float | None = None) -> list[Row]:
     """Check every variant at one size and one reading of the sources (see
-    :class:`outage.race.model.Params`). Cost: one full exploration per variant."""
+    :class:`outage.race.model.Params`); ``max_states`` and ``max_seconds`` bound each
+    exploration. Cost: one full exploration per variant."""
     return [row(check(Params(enactors, plans, endpoints, keep, v, lock, write_deleted,
-                             check_against), max_states=max_states))
+                             check_against), max_states=max_states, max_seconds=max_seconds))
             for v in variants]
 
 
