@@ -1,12 +1,28 @@
-"""The `lab` command's errors and its clean exit on Ctrl-C."""
+"""The `lab` command's exit codes, its one-line errors and its clean exit on Ctrl-C."""
 
+import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
+
+def _lab(*args, env=None, stdout=subprocess.PIPE, timeout=60):
+    return subprocess.run([sys.executable, "-m", "outage", "lab", *args], stdout=stdout,
+                          stderr=subprocess.PIPE, text=True, timeout=timeout, env=env)
+
+
+@pytest.mark.parametrize("command", ["race", "tail"])
+def test_help_lists_one_meaning_per_exit_code(command):
+    done = _lab(command, "--help")
+    codes = [line.split()[0] for line in done.stdout.splitlines()
+             if line[:3].strip().isdigit() and line.startswith("  ")]
+    assert codes == ["0", "1", "2", "3"]
+    assert "  0  every measurement agrees with the model" in done.stdout
+    assert "  2  bad input" in done.stdout and "  3  environment" in done.stdout
 
 
 @pytest.mark.parametrize("command", ["race", "tail"])
@@ -14,7 +30,7 @@ def test_missing_tools_is_one_line_naming_the_package(command, tmp_path):
     done = subprocess.run([sys.executable, "-m", "outage", "lab", command,
                            "--tool-path", str(tmp_path)],
                           capture_output=True, text=True, timeout=30)
-    assert done.returncode == 2
+    assert done.returncode == 3
     assert done.stdout == ""
     assert done.stderr == ("error: named not found: install the Debian package bind9 "
                            "(apt-get install bind9)\n")
@@ -26,9 +42,92 @@ def test_missing_unbound_names_its_package(tmp_path, tools):
     done = subprocess.run([sys.executable, "-m", "outage", "lab", "race",
                            "--tool-path", str(tmp_path)],
                           capture_output=True, text=True, timeout=30)
-    assert done.returncode == 2
+    assert done.returncode == 3
     assert done.stderr.strip().splitlines() == [
         "error: unbound not found: install the Debian package unbound (apt-get install unbound)"]
+
+
+def test_a_program_that_is_not_bind_is_refused_in_one_line(tmp_path, tools):
+    from outage.lab.config import find_tool
+    fake = tmp_path / "named"
+    fake.write_text("#!/bin/sh\necho 'not a name server'\n")
+    fake.chmod(0o755)
+    (tmp_path / "unbound").symlink_to(find_tool("unbound"))
+    done = _lab("tail", "--tool-path", str(tmp_path))
+    assert done.returncode == 3 and done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"error: {fake} is not BIND 9 ({fake} -v printed: not a name server)"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--neg-ttl", "300,300"], "error: --neg-ttl lists 300 more than once; give each negative "
+                               "TTL once"),
+    (["--neg-ttl", "100,200,300,400,500,600"], "error: --neg-ttl lists 6 negative TTLs; at most 5"),
+    (["--neg-ttl", "3100"], "error: negative TTL 3100 s at scale 100 is 31 lab seconds; it must "
+                            "be a whole number from 1 to 30"),
+    (["--neg-ttl", "x"], "error: --neg-ttl must be whole seconds separated by commas, got 'x'"),
+    (["--neg-ttl", ","], "error: --neg-ttl must list at least one negative TTL"),
+    (["--scale", "101"], "error: --scale must be from 1 to 100 (below 1 the lab would run"),
+    (["--scale", "nan"], "error: --scale must be from 1 to 100"),
+    (["--scale", "0.5"], "error: --scale must be from 1 to 100"),
+    (["--resolvers", "17"], "error: --resolvers must be from 1 to 16 (each is an Unbound "
+                            "process), got 17"),
+    (["--resolvers", "0"], "error: --resolvers must be from 1 to 16"),
+])
+def test_bad_tail_parameters_are_one_line_naming_the_bound_and_why(args, message):
+    done = _lab("tail", *args, timeout=30)
+    assert done.returncode == 2 and done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(message), lines
+    if "must be from" in message or "at most" in message:
+        assert "(" in lines[0]  # the reason for the bound
+
+
+@pytest.mark.lab
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_results_that_cannot_be_written_are_one_line(lab):
+    with open("/dev/full", "w") as full:
+        done = _lab("tail", "--neg-ttl", "100", "--resolvers", "1", "--json", stdout=full,
+                    env=lab.env)
+    assert done.returncode == 3
+    assert done.stderr.splitlines() == [
+        "error: cannot write the results: No space left on device"]
+
+
+def _comm(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return None
+
+
+@pytest.mark.lab
+def test_a_server_killed_mid_run_ends_the_run_at_once_with_exit_3(lab):
+    proc = subprocess.Popen([sys.executable, "-m", "outage", "lab", "tail", "--neg-ttl", "900",
+                             "--resolvers", "2"], env=lab.env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        named = None
+        deadline = time.monotonic() + 20
+        while named is None and time.monotonic() < deadline:
+            named = next((pid for pid in lab.processes()
+                          if _comm(pid) == "named" and len(lab.processes()) >= 6), None)
+            time.sleep(0.05)
+        assert named is not None
+        time.sleep(0.5)
+        os.kill(named, signal.SIGKILL)
+        killed = time.monotonic()
+        _, stderr = proc.communicate(timeout=30)
+        ended_after = time.monotonic() - killed
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 3
+    lines = stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        "error: named stopped during the run (killed by SIGKILL)"), lines
+    assert ended_after < 3.0  # a 9 s run, ended well before its end
 
 
 @pytest.mark.lab

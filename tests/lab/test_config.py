@@ -4,8 +4,8 @@ import socket
 
 import pytest
 
-from outage.lab.config import (MissingTool, Record, Zone, check_loopback, find_tool, free_port,
-                               render_named_conf, render_unbound_conf, render_zone)
+from outage.lab.config import (MissingTool, Record, TsigKey, Zone, check_loopback, find_tool,
+                               free_port, render_named_conf, render_unbound_conf, render_zone)
 
 ZONE = Zone("e.lab.test.", (Record("@", "A", "198.18.0.1", 5),), soa_ttl_s=3, soa_minimum_s=7)
 
@@ -21,14 +21,37 @@ def test_zone_file_carries_the_negative_ttl_fields():
     assert ZONE.negative_ttl_s == 3  # RFC 2308: min(SOA TTL, MINIMUM)
 
 
-def test_named_conf_is_loopback_only_and_updatable_from_loopback_only(tmp_path):
-    conf = render_named_conf(tmp_path, "127.0.0.1", 5353, [ZONE])
+def test_named_conf_is_loopback_only_and_updatable_with_the_runs_key_only(tmp_path):
+    key = TsigKey.new()
+    conf = render_named_conf(tmp_path, "127.0.0.1", 5353, [ZONE], key)
     assert "listen-on port 5353 { 127.0.0.1; };" in conf
     assert "listen-on-v6 { none; };" in conf
-    assert "allow-update { 127.0.0.1; };" in conf
+    # Signed updates and transfers only: an address alone (any local user) is not enough.
+    assert f'allow-update {{ key "{key.name}"; }};' in conf
+    assert f'allow-transfer {{ key "{key.name}"; }};' in conf
+    assert f'key "{key.name}" {{ algorithm hmac-sha256; secret "{key.secret}"; }};' in conf
+    assert "allow-update { 127" not in conf
     assert "recursion no;" in conf
     assert "controls { };" in conf  # no rndc channel on port 953
     assert '"/etc' not in conf and str(tmp_path) in conf
+
+
+def test_each_run_has_its_own_key_and_shares_it_only_with_its_user(tmp_path):
+    import base64
+    import os
+    import stat
+
+    a, b = TsigKey.new(), TsigKey.new()
+    assert a.secret != b.secret and len(base64.b64decode(a.secret)) == 32
+    a.to_file(tmp_path / "k")
+    assert stat.S_IMODE(os.stat(tmp_path / "k").st_mode) == 0o600
+    assert TsigKey.from_file(tmp_path / "k") == a
+
+
+def test_unbound_conf_drops_to_the_user_it_is_given(tmp_path):
+    args = (tmp_path, "127.0.0.2", 5300, "lab.test.", "127.0.0.1", 5353, 0)
+    assert 'username: "unbound"' in render_unbound_conf(*args, "unbound")
+    assert 'username: ""' in render_unbound_conf(*args)
 
 
 def test_unbound_conf_stays_on_loopback_and_caps_negative_ttl(tmp_path):

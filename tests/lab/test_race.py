@@ -26,6 +26,38 @@ def test_replay_follows_the_models_shortest_trace(race):
                                               if not s["matches_model"]]
 
 
+def test_every_answer_came_through_unbound(race):
+    # Recursion available and not authoritative, and named logged the same question from
+    # Unbound's own address: an answer read straight from named fails both.
+    for name in ("incident", "conditional-write", "lock", "lock+conditional-write"):
+        for step in race[name]["steps"]:
+            assert step["via_resolver"] == [True, True], (name, step["action"])
+
+
+VIEW_OF_NAMED = """
+import json
+from outage.lab import race
+from outage.lab.servers import Resolver, authoritative, resolver
+
+eps = race.endpoints(2)
+plan_of = {a: 0 for e, ep in enumerate(eps) for a in race.plan_addresses(0, e, ep)}
+with authoritative(race.bootstrap_zones(eps)) as auth:
+    with resolver(auth, race.PARENT_ZONE, host=race.RESOLVER_HOST) as res:
+        through = race.view_resolver(res, eps, plan_of, auth)
+    # The same view pointed straight at named, as if it were the resolver.
+    fake = Resolver(auth.host, auth.port, 0, auth.workdir, auth.proc)
+    direct = race.view_resolver(fake, eps, plan_of, auth)
+print(json.dumps({"through": [v["via_resolver"] for v in through],
+                  "direct": [v["via_resolver"] for v in direct],
+                  "same_answers": [v["answers"] for v in through] == [v["answers"] for v in direct]}))
+"""
+
+
+def test_a_view_pointed_at_named_is_not_taken_for_unbound(module_lab):
+    out = module_lab.python(VIEW_OF_NAMED)
+    assert out == {"through": [True, True], "direct": [False, False], "same_answers": True}
+
+
 def test_incident_empties_the_regional_record_through_unbound(race):
     v = race["incident"]
     assert v["record_emptied"] and v["model_predicts_empty"]

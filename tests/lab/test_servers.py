@@ -1,5 +1,6 @@
 """Real named and Unbound: they answer, stay on loopback, and stop on exit or on error."""
 
+import os
 import subprocess
 import sys
 import time
@@ -71,12 +72,13 @@ def test_a_server_that_cannot_bind_is_started_again_on_another_port(tmp_path, fa
 
     ports: list[int] = []
     binary, configure = _python_server(set(range(1, failures + 1)), ports)
-    port, proc = servers._start("stand-in", binary, "127.0.0.1", tmp_path, configure,
-                                lambda port: len(ports) > failures, 5.0)
+    port, proc, guard = servers._start("stand-in", binary, "127.0.0.1", tmp_path, configure,
+                                       lambda port: len(ports) > failures, 5.0)
     try:
         assert len(ports) == failures + 1 and port == ports[-1] and proc.poll() is None
     finally:
         servers.stop(proc)
+        servers.release(guard)
 
 
 def test_a_server_that_never_starts_fails_after_three_ports_naming_it(tmp_path):
@@ -84,7 +86,7 @@ def test_a_server_that_never_starts_fails_after_three_ports_naming_it(tmp_path):
 
     ports: list[int] = []
     binary, configure = _python_server({1, 2, 3}, ports)
-    with pytest.raises(servers.ServerError, match="stand-in exited with status 1"):
+    with pytest.raises(servers.ServerError, match=r"stand-in did not start \(exit status 1\)"):
         servers._start("stand-in", binary, "127.0.0.1", tmp_path, configure, lambda port: False, 5.0)
     assert len(ports) == 3
 
@@ -160,3 +162,147 @@ print(json.dumps({"raised": raised, "child_stopped": started[0].poll() is not No
 def test_a_signal_during_spawn_stops_the_new_child_then_takes_effect(lab, signum, raised):
     out = lab.python(f"SIGNUM = {signum}\n" + SIGNAL_DURING_SPAWN)
     assert out == {"raised": raised, "child_stopped": True, "children": []}
+
+
+SECURITY = """
+import json, os
+import dns.query, dns.rcode, dns.tsig, dns.update
+from outage.lab.config import TsigKey
+from outage.lab.servers import Record, Zone, authoritative, resolver, signed
+
+zone = Zone("e.lab.test.", (Record("@", "A", "198.18.0.1", 5),), soa_ttl_s=3, soa_minimum_s=3)
+
+def update(auth, key=None):
+    u = dns.update.UpdateMessage("e.lab.test.")
+    u.replace("@", 5, "A", "198.18.0.2")
+    if key is not None:
+        signed(u, key)
+    try:
+        return dns.rcode.to_text(dns.query.tcp(u, auth.host, port=auth.port, timeout=2).rcode())
+    except dns.tsig.PeerError as error:  # named answers a bad signature with a TSIG error
+        return type(error).__name__
+
+def owner(pid):
+    uid = int(next(l for l in open(f"/proc/{pid}/status") if l.startswith("Uid:")).split()[2])
+    return uid
+
+out = {}
+with authoritative([zone]) as auth:
+    with resolver(auth, "lab.test.", host="127.0.0.2") as res:
+        out["unsigned"] = update(auth)
+        out["wrong_key"] = update(auth, TsigKey.new(auth.key.name))
+        out["signed"] = update(auth, auth.key)
+        out["uids"] = [owner(auth.proc.pid), owner(res.proc.pid)]
+        out["dirs"] = [str(auth.workdir), str(res.workdir)]
+        out["modes"] = [oct(os.stat(d).st_mode & 0o777) for d in (auth.workdir, res.workdir)]
+        out["dir_uids"] = [os.stat(d).st_uid for d in (auth.workdir, res.workdir)]
+print(json.dumps(out))
+"""
+
+
+def test_updates_need_the_runs_key_and_servers_drop_root(lab):
+    import os
+    import pwd
+
+    out = lab.python(SECURITY)
+    assert out["unsigned"] == "REFUSED"
+    assert out["wrong_key"] in ("NOTAUTH", "PeerBadSignature", "PeerBadKey")
+    assert out["signed"] == "NOERROR"
+    assert out["modes"] == ["0o700", "0o700"]
+    for path in out["dirs"]:
+        assert Path(path).name.startswith("outage-lab-")
+        assert not Path(path).exists()  # removed on exit
+    if os.geteuid() == 0:
+        expected = [pwd.getpwnam("bind").pw_uid, pwd.getpwnam("unbound").pw_uid]
+        assert out["uids"] == expected and out["dir_uids"] == expected
+    else:
+        assert out["uids"] == [os.geteuid()] * 2
+
+
+def test_named_start_up_errors_are_quoted_in_its_own_words(lab):
+    # Two zones with one name: named rejects its configuration before its log files exist.
+    out = lab.python("""
+import json
+from outage.lab.servers import Zone, ServerError, authoritative
+try:
+    with authoritative([Zone("d.lab.test."), Zone("d.lab.test.")]):
+        print(json.dumps({"error": None}))
+except ServerError as error:
+    print(json.dumps({"error": str(error)}))
+""")
+    assert out["error"].startswith("named did not start (exit status 1): ")
+    assert "zone 'd.lab.test': already exists" in out["error"]
+
+
+DEATH = """
+import json, os, signal, time
+from outage.lab.servers import Record, Zone, ServerError, authoritative, resolver, pause
+zone = Zone("e.lab.test.", (Record("@", "A", "198.18.0.1", 5),))
+with authoritative([zone]) as auth:
+    with resolver(auth, "lab.test.", host="127.0.0.2") as res:
+        os.kill(auth.proc.pid, signal.SIGKILL)
+        killed = time.monotonic()
+        try:
+            pause(10)
+            error = None
+        except ServerError as e:
+            error = str(e)
+        noticed = time.monotonic() - killed
+print(json.dumps({"error": error, "noticed_s": noticed}))
+"""
+
+
+def test_a_server_that_dies_is_noticed_at_once(lab):
+    out = lab.python(DEATH)
+    assert out["error"].startswith("named stopped during the run (killed by SIGKILL)")
+    assert out["noticed_s"] < 1.0  # the lab checks every 50 ms, not at its next step
+
+
+KILLED_LAB = """
+import os, sys
+from outage.lab.servers import Record, Zone, authoritative, resolver
+zone = Zone("e.lab.test.", (Record("@", "A", "198.18.0.1", 5),))
+with authoritative([zone]) as auth:
+    with resolver(auth, "lab.test.", host="127.0.0.2") as res:
+        print(auth.proc.pid, res.proc.pid, auth.workdir, res.workdir, flush=True)
+        sys.stdin.read()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_lab_killed_outright_leaves_no_server_and_its_directories_go_next_run(lab):
+    from outage.lab import workdirs
+
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_LAB], env=lab.env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        named, unbound, *dirs = proc.stdout.readline().split()
+        proc.kill()  # SIGKILL: no Python clean-up runs
+        proc.wait(10)
+    finally:
+        proc.stdin.close()
+        proc.stdout.close()
+    # Both servers dropped root (when started as root), which cancels the kernel's death
+    # signal; their guards kill them instead.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and (_alive(int(named)) or _alive(int(unbound))):
+        time.sleep(0.05)
+    assert not _alive(int(named)) and not _alive(int(unbound))
+    assert all(Path(d).exists() for d in dirs)  # nothing ran to remove them
+    assert all(workdirs.is_stale(Path(d)) for d in dirs)
+    removed = workdirs.remove_stale()
+    assert set(map(str, removed)) >= set(dirs)
+    assert not any(Path(d).exists() for d in dirs)
+
+
+def test_stale_directories_are_only_those_whose_owner_is_gone(tmp_path):
+    from outage.lab import workdirs
+
+    mine = tmp_path / f"outage-lab-{workdirs.owner_tag()}-named-x"
+    gone = tmp_path / "outage-lab-999999999-1-named-x"  # no such pid
+    reused = tmp_path / f"outage-lab-{os.getpid()}-1-named-x"  # this pid, another start
+    other = tmp_path / "something-else"
+    for d in (mine, gone, reused, other):
+        d.mkdir()
+    assert sorted(workdirs.remove_stale(tmp_path)) == sorted([gone, reused])
+    assert mine.exists() and other.exists()

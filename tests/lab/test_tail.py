@@ -1,5 +1,9 @@
 """The negative-caching tail measured through real Unbound, against the DNS model."""
 
+import subprocess
+import sys
+import time
+
 import pytest
 
 from outage.lab.report import tail_account
@@ -7,24 +11,14 @@ from outage.lab.report import tail_account
 pytestmark = pytest.mark.lab
 
 RESOLVERS = 4
-# The tail is a timing measurement on a shared machine (the suite runs two workers beside it):
-# a run that other work delayed is measured again. A real disagreement fails every attempt.
-ATTEMPTS = 3
-
-
-def _settled(result) -> bool:
-    return result["agrees_with_model"] and all(row["rule_ok"] for row in result["settings"])
 
 
 @pytest.fixture(scope="module")
 def tail(module_lab):
-    """A `lab tail --json` run at 200 s and 300 s negative TTL, 1:100 (about 15 s each)."""
-    for _ in range(ATTEMPTS):
-        status, result, stderr = module_lab("tail", "--json", "--neg-ttl", "200,300",
-                                            "--resolvers", str(RESOLVERS))
-        assert status in (0, 1), stderr
-        if _settled(result):
-            break
+    """One `lab tail --json` run at 200 s and 300 s negative TTL, 1:100 (about 15 s)."""
+    status, result, stderr = module_lab("tail", "--json", "--neg-ttl", "200,300",
+                                        "--resolvers", str(RESOLVERS))
+    assert status in (0, 1), stderr
     return result
 
 
@@ -55,9 +49,11 @@ def test_no_client_recovers_before_its_negative_ttl_ran_out(tail):
 
 
 def test_each_caching_resolver_asks_named_twice(tail):
-    # Once for the empty answer before the fix, once for the address after it expired.
+    # Once for the empty answer before the fix, once for the address after it expired
+    # (questions, whatever Unbound re-sent), and nothing named logged is left unexplained.
     for row in tail["settings"]:
         assert row["authoritative_queries"] == 2 * RESOLVERS
+        assert row["authoritative_unexplained"] == 0
 
 
 def test_negative_caching_shields_the_authoritative(tail):
@@ -67,6 +63,10 @@ def test_negative_caching_shields_the_authoritative(tail):
     # Without negative caching every client query goes through to named.
     assert load["uncached"]["authoritative_queries"] == load["uncached"]["client_queries"]
     assert load["uncached"]["authoritative_queries"] > 20 * load["cached"]["authoritative_queries"]
+    for group in ("cached", "uncached"):
+        g = load[group]
+        assert g["unexplained"] == 0
+        assert g["authoritative_lines"] == g["authoritative_queries"] + g["resent"]
     assert load["agrees"]
 
 
@@ -93,8 +93,8 @@ s = TailSettings(neg_ttls_real_s=(300,), resolvers=2)
 model = {"p50_s": 1.5, "all_s": 3.0}
 def row(times, rule):
     return {"clients": [{"recovered_s": t, "unbound_rule_s": r} for t, r in zip(times, rule)]}
-load = {"expected_cached": [4, 6], "cached": {"authoritative_queries": 5},
-        "uncached": {"authoritative_queries": 90, "client_queries": 90}}
+load = {"expected_cached": [4, 6], "cached": {"authoritative_queries": 5, "unexplained": 0},
+        "uncached": {"authoritative_queries": 90, "client_queries": 90, "unexplained": 0}}
 print(json.dumps({
     "good": compare(s, row([1.6, 3.4], [1.6, 3.4]), model)["agrees"],
     # A resolver that kept the empty answer 2 s too long: off the model though on its "rule".
@@ -105,7 +105,10 @@ print(json.dumps({
     "load_good": compare_load(load),
     "load_leak": compare_load(dict(load, cached={"authoritative_queries": 9})),
     "load_lost": compare_load(dict(load, uncached={"authoritative_queries": 89,
-                                                   "client_queries": 90})),
+                                                   "client_queries": 90, "unexplained": 0})),
+    # A query named logged while no client question was waiting: counted as no question.
+    "load_stray": compare_load(dict(load, uncached={"authoritative_queries": 90,
+                                                    "client_queries": 90, "unexplained": 1})),
 }))
 """
 
@@ -113,4 +116,111 @@ print(json.dumps({
 def test_the_comparison_can_fail(lab):
     verdicts = lab.python(COMPARE)
     assert verdicts == {"good": True, "late": False, "early": False, "never": False,
-                        "load_good": True, "load_leak": False, "load_lost": False}
+                        "load_good": True, "load_leak": False, "load_lost": False,
+                        "load_stray": False}
+
+
+MATCH = """
+import json
+from types import SimpleNamespace as NS
+from outage.lab.servers import LoggedQuery
+from outage.lab.tail import LOG_EARLY_S, match_queries
+
+a = NS(res=NS(host="127.0.0.2"), asked=[(10.0, 10.003), (10.02, 10.021), (10.04, 10.3)])
+b = NS(res=NS(host="127.0.0.3"), asked=[(10.0, 10.002)])
+def q(at, source="127.0.0.2", name="x.lab.test", rdtype="A"):
+    return LoggedQuery(at, source, name, rdtype)
+logged = [
+    q(10.001), q(10.0), q(b.asked[0][0] - LOG_EARLY_S + 0.0005, "127.0.0.3"),  # clock tick early
+    q(10.019),                      # 1 ms before the second question: named's coarse clock
+    q(10.05), q(10.1), q(10.2),     # the third question, re-sent twice while named stalled
+    q(10.01),                       # between two questions: nobody was waiting
+    q(10.05, rdtype="SOA"), q(10.05, name="y.lab.test"), q(10.05, "127.0.0.9"),  # not counted
+]
+print(json.dumps(match_queries(logged, [a, b], "X.lab.test.")))
+"""
+
+
+def test_logged_queries_are_matched_to_the_question_that_was_waiting(lab):
+    assert lab.python(MATCH) == {"questions": 4, "lines": 8, "reached": 4, "resent": 3,
+                                 "unexplained": 1}
+
+
+STALL = """
+import json, os, signal, threading, time
+from outage.lab import tail
+
+real = tail.authoritative
+
+def stalled(*args, **kwargs):
+    # named stops for 0.4 s in the middle of the outage window, as on a machine busy with
+    # disk writes: Unbound's retransmit timeout (50 ms on loopback) runs out meanwhile.
+    cm = real(*args, **kwargs)
+    auth = cm.__enter__()
+    def stall():
+        time.sleep(2.0)
+        os.kill(auth.proc.pid, signal.SIGSTOP)
+        time.sleep(0.4)
+        os.kill(auth.proc.pid, signal.SIGCONT)
+    threading.Thread(target=stall, daemon=True).start()
+    class Wrapped:
+        def __enter__(self):
+            return auth
+        def __exit__(self, *exc):
+            return cm.__exit__(*exc)
+    return Wrapped()
+
+tail.authoritative = stalled
+result = tail.run(tail.TailSettings(neg_ttls_real_s=(300,), resolvers=2))
+print(json.dumps({"load": result["load"], "agrees": result["agrees_with_model"]}))
+"""
+
+
+def test_resends_while_named_stalls_are_told_apart(lab):
+    out = lab.python(STALL)
+    uncached = out["load"]["uncached"]
+    # named logged more queries than the clients asked (the disagreement seen on busy
+    # machines), and the extra ones are Unbound's re-sends of questions already counted.
+    assert uncached["resent"] >= 1
+    assert uncached["authoritative_lines"] > uncached["client_queries"]
+    assert uncached["authoritative_queries"] == uncached["client_queries"]
+    assert uncached["unexplained"] == 0
+    assert out["load"]["agrees"] and out["agrees"]
+
+
+BURN = "import time\nend = time.monotonic() + {s}\nwhile time.monotonic() < end: pass\n"
+WRITE = """
+import os, time
+end = time.monotonic() + {s}
+block = os.urandom(1 << 20)
+while time.monotonic() < end:
+    with open({path!r}, "wb") as f:  # 64 MB, flushed to disk, over and over
+        for _ in range(64):
+            f.write(block)
+        f.flush()
+        os.fsync(f.fileno())
+"""
+
+
+def test_tail_agrees_on_a_busy_machine(lab, tmp_path):
+    # Two CPU burners, a disk writer (what made named and Unbound stall past Unbound's
+    # retransmit timeout) and a second lab, all bounded to 40 s and stopped in `finally`.
+    load = [subprocess.Popen([sys.executable, "-c", BURN.format(s=40)]) for _ in range(2)]
+    load.append(subprocess.Popen([sys.executable, "-c",
+                                  WRITE.format(s=40, path=str(tmp_path / "disk-load"))]))
+    other = subprocess.Popen([sys.executable, "-m", "outage", "lab", "tail", "--neg-ttl",
+                              "200,300", "--resolvers", "4"], env=lab.env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.0)
+        status, result, stderr = lab("tail", "--json", "--neg-ttl", "200,300",
+                                     "--resolvers", str(RESOLVERS))
+        _, other_err = other.communicate(timeout=60)
+    finally:
+        for p in [*load, other]:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+    assert status == 0, (stderr, result if status == 1 else None)
+    assert result["agrees_with_model"] and result["load"]["agrees"]
+    assert other.returncode == 0, other_err

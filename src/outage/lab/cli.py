@@ -2,27 +2,46 @@
 
 import argparse
 import json
+import os
 import signal
+import subprocess
+import sys
 
 from outage.cli import CliError
-from outage.lab import report
+from outage.lab import report, workdirs
 from outage.lab.config import MissingTool, find_tool
+
+# One meaning each; listed in every lab command's --help.
+AGREES, DISAGREES, BAD_INPUT, ENVIRONMENT = 0, 1, 2, 3
+EXIT_CODES = """exit status:
+  0  every measurement agrees with the model
+  1  a measurement disagrees with the model
+  2  bad input (a parameter out of range; one line naming it)
+  3  environment: named or unbound missing, not BIND 9 or Unbound, failing or stopped (one line, its own error text), or output unwritable"""
+
+
+class EnvironmentFailure(Exception):
+    """The machine, not the experiment: a missing or failing server, or unwritable output."""
 
 
 def register(subparsers) -> None:
     lab = subparsers.add_parser(
         "lab", help="the live lab: the race and the tail on real BIND 9 and Unbound",
-        description="Starts named and Unbound on free 127.0.0.1 ports, runs one experiment, "
+        description="Starts named and Unbound on free 127.0.0.x ports, runs one experiment, "
                     "and stops everything it started. Needs the Debian packages bind9 and "
-                    "unbound; touches nothing outside loopback.")
+                    "unbound; touches nothing outside loopback. Updates are signed with a "
+                    "TSIG key made for the run; started as root, named runs as bind and "
+                    "Unbound as unbound.",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = lab.add_subparsers(dest="lab_command", required=True)
 
     race = commands.add_parser(
         "race", help="replay the race model's shortest trace against named and Unbound",
         description="Replays the race model's shortest counterexample (no fix) with Enactor "
                     "processes writing RFC 2136 UPDATEs: the incident, the conditional-write "
-                    "fix, the talk's TXT lock, and lock plus fix. Exit status 0 when every "
-                    "step agrees with the model, 1 otherwise, 2 for a missing tool.")
+                    "fix, the talk's TXT lock, and lock plus fix, reading every answer through "
+                    "Unbound.",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     _common(race)
     race.set_defaults(func=_race)
 
@@ -30,18 +49,19 @@ def register(subparsers) -> None:
         "tail", help="measure through Unbound when clients see the address again",
         description="Empties the record, restores it, and measures through independent "
                     "Unbound caches when clients resolve it again, for several negative TTLs "
-                    "(time-scaled); counts the queries reaching named with and without "
-                    "negative caching. Exit status 0 when the measurements agree with the "
-                    "DNS model, 1 otherwise, 2 for a missing tool or bad parameter.")
+                    "(time-scaled); counts the client questions reaching named with and "
+                    "without negative caching (each query in named's log matched to the "
+                    "question it served, so Unbound's re-sends are counted apart).",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     _common(tail)
     tail.add_argument("--scale", type=float, default=None, metavar="K",
-                      help="time scale: K real seconds per lab second (default: 100, so "
-                           "900 s becomes 9 s)")
+                      help="time scale: K real seconds per lab second, from 1 to 100 "
+                           "(default: 100, so 900 s becomes 9 s)")
     tail.add_argument("--neg-ttl", default=None, metavar="S,S,...",
-                      help="negative TTLs to measure, in real (unscaled) seconds "
-                           "(default: 300,600,900)")
+                      help="negative TTLs to measure, in real (unscaled) seconds, at most 5, "
+                           "each 1 to 30 lab seconds (default: 300,600,900)")
     tail.add_argument("--resolvers", type=int, default=None, metavar="N",
-                      help="independent resolver caches per setting (default: 8)")
+                      help="independent resolver caches per setting, 1 to 16 (default: 8)")
     tail.set_defaults(func=_tail)
 
 
@@ -52,12 +72,24 @@ def _common(parser: argparse.ArgumentParser) -> None:
                              "(default: PATH, then /usr/sbin, /usr/local/sbin, /sbin)")
 
 
-def _require_tools(args) -> None:
-    for name in ("named", "unbound"):
+def _check_tools(tool_path: str | None) -> None:
+    """Both servers are there and are what they claim (a one-line EnvironmentFailure if not)."""
+    expected = {"named": ("-v", "BIND 9"), "unbound": ("-V", "Version 1.")}
+    for name, (flag, start) in expected.items():
         try:
-            find_tool(name, args.tool_path)
+            binary = find_tool(name, tool_path)
         except MissingTool as error:
-            raise CliError(str(error)) from None
+            raise EnvironmentFailure(str(error)) from None
+        try:
+            done = subprocess.run([binary, flag], capture_output=True, text=True, timeout=10,
+                                  stdin=subprocess.DEVNULL)
+            first = (done.stdout.strip().splitlines() or [""])[0]
+        except (OSError, subprocess.SubprocessError) as error:
+            raise EnvironmentFailure(f"{binary} does not run: {error}") from None
+        if not first.startswith(start):
+            said = first or (done.stderr.strip().splitlines() or ["nothing"])[0]
+            raise EnvironmentFailure(f"{binary} is not {'BIND 9' if name == 'named' else 'Unbound'}"
+                                     f" ({binary} {flag} printed: {said[:120]})")
 
 
 def _stop_on_sigterm() -> None:
@@ -67,22 +99,55 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-def _race(args) -> int:
-    _require_tools(args)
-    _stop_on_sigterm()
-    from outage.lab.race import run  # imports dnspython: only when needed
+def _run(args, experiment, account, verdict) -> int:
+    """Run ``experiment`` and print its result; map every failure to one line and a code."""
+    from outage.lab.servers import ServerError  # imports dnspython: only when needed
 
-    result = run(tool_path=args.tool_path)
-    print(json.dumps(result) if args.json else report.race_account(result))
-    return 0 if all(v["matches_model"] for v in result["variants"]) else 1
+    workdirs.remove_stale()  # what runs killed outright left behind
+    try:
+        _check_tools(args.tool_path)
+        _stop_on_sigterm()
+        result = experiment()
+    except EnvironmentFailure as error:
+        return _fail(str(error))
+    except (ServerError, MissingTool, OSError) as error:
+        return _fail(str(error))
+    except (CliError, ValueError):
+        raise  # bad input: the main CLI prints it and exits 2
+    except Exception as error:  # a client without answers, a refused UPDATE, ...
+        return _fail(f"the lab failed: {type(error).__name__}: {error}")
+    text = json.dumps(result) if args.json else account(result)
+    try:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise  # the reader stopped reading: the main CLI ends quietly
+    except OSError as error:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second failure
+        return _fail(f"cannot write the results: {error.strerror or error}")
+    return AGREES if verdict(result) else DISAGREES
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return ENVIRONMENT
+
+
+def _race(args) -> int:
+    def experiment():
+        from outage.lab.race import run  # imports dnspython: only when needed
+        return run(tool_path=args.tool_path)
+
+    return _run(args, experiment, report.race_account,
+                lambda result: all(v["matches_model"] for v in result["variants"]))
 
 
 def _tail(args) -> int:
-    _require_tools(args)
     from outage.lab import tail
 
-    settings = tail.settings_from(args.scale, args.neg_ttl, args.resolvers)
-    _stop_on_sigterm()
-    result = tail.run(settings, tool_path=args.tool_path)
-    print(json.dumps(result) if args.json else report.tail_account(result))
-    return 0 if result["agrees_with_model"] else 1
+    try:
+        settings = tail.settings_from(args.scale, args.neg_ttl, args.resolvers)
+    except ValueError as error:
+        raise CliError(str(error)) from None
+    return _run(args, lambda: tail.run(settings, tool_path=args.tool_path), report.tail_account,
+                lambda result: result["agrees_with_model"])

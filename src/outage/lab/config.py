@@ -7,8 +7,10 @@ This module does not import dnspython, so it can be used (and tested) anywhere.
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import os
+import secrets
 import shutil
 import socket
 from collections.abc import Sequence
@@ -73,6 +75,36 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 @dataclass(frozen=True)
+class TsigKey:
+    """A TSIG key (RFC 8945): named accepts an UPDATE or a zone transfer only when it is
+    signed with it. One is made per run, so nothing else on the machine can write the zones."""
+
+    name: str
+    secret: str  # base64
+    algorithm: str = "hmac-sha256"
+
+    @classmethod
+    def new(cls, name: str = "outage-lab-update.") -> TsigKey:
+        """A fresh key with 256 random bits (the HMAC-SHA256 block size's worth, as
+        tsig-keygen makes)."""
+        return cls(name, base64.b64encode(secrets.token_bytes(32)).decode())
+
+    def named_clause(self) -> str:
+        return f'key "{self.name}" {{ algorithm {self.algorithm}; secret "{self.secret}"; }};\n'
+
+    def to_file(self, path: Path) -> None:
+        """Write the key for another process (the Enactors), readable by this user only."""
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(f"{self.name} {self.algorithm} {self.secret}\n")
+
+    @classmethod
+    def from_file(cls, path: Path) -> TsigKey:
+        name, algorithm, secret = path.read_text().split()
+        return cls(name, secret, algorithm)
+
+
+@dataclass(frozen=True)
 class Record:
     """One resource record: ``owner`` relative to the zone ("@" for the apex)."""
 
@@ -113,17 +145,20 @@ def render_zone(zone: Zone, ns_host: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_named_conf(workdir: Path, host: str, port: int, zones: Sequence[Zone]) -> str:
+def render_named_conf(workdir: Path, host: str, port: int, zones: Sequence[Zone],
+                      key: TsigKey) -> str:
     """named.conf for an authoritative-only server on ``host:port``.
 
-    Dynamic updates and zone transfers are allowed from ``host`` only; no recursion, no NOTIFY, no control
-    channel (so no rndc port), and every file it writes stays inside ``workdir``. Queries are
-    logged to ``queries.log`` so the lab can count what reaches the authoritative.
+    Dynamic updates and zone transfers need a signature with ``key`` (TSIG), whoever sends
+    them; no recursion, no NOTIFY, no control channel (so no rndc port), and every file it
+    writes stays inside ``workdir``. Queries are logged to ``queries.log``, with UTC times to
+    the millisecond, so the lab can match each one to the client question it served.
     """
     zone_blocks = "".join(
         f'zone "{z.name}" {{ type primary; file "{zone_file(z)}"; '
-        f"allow-update {{ {host}; }}; allow-transfer {{ {host}; }}; }};\n" for z in zones)
-    return f"""options {{
+        f'allow-update {{ key "{key.name}"; }}; allow-transfer {{ key "{key.name}"; }}; }};\n'
+        for z in zones)
+    return key.named_clause() + f"""options {{
     directory "{workdir}";
     pid-file "{workdir}/named.pid";
     session-keyfile "{workdir}/session.key";
@@ -138,8 +173,8 @@ def render_named_conf(workdir: Path, host: str, port: int, zones: Sequence[Zone]
 }};
 controls {{ }};
 logging {{
-    channel server_log {{ file "{workdir}/named.log"; severity info; print-time yes; }};
-    channel query_log {{ file "{workdir}/queries.log"; severity info; print-time yes; }};
+    channel server_log {{ file "{workdir}/named.log"; severity info; print-time iso8601-utc; }};
+    channel query_log {{ file "{workdir}/queries.log"; severity info; print-time iso8601-utc; }};
     category default {{ server_log; }};
     category queries {{ query_log; }};
 }};
@@ -152,13 +187,17 @@ def zone_file(zone: Zone) -> str:
 
 
 def render_unbound_conf(workdir: Path, host: str, port: int, stub_zone: str,
-                        stub_host: str, stub_port: int, max_negative_ttl_s: int) -> str:
+                        stub_host: str, stub_port: int, max_negative_ttl_s: int,
+                        username: str | None = None) -> str:
     """unbound.conf for a recursive resolver on ``host:port`` that knows one stub zone.
 
-    Everything outside ``stub_zone`` is refused, outgoing queries leave from ``host`` only,
-    and DNSSEC validation is off (the iterator module alone), so it never reaches beyond
-    loopback. ``max_negative_ttl_s`` caps negative caching; 0 turns it off.
-    QNAME minimisation is off so each client question is one query upstream.
+    Everything outside ``stub_zone`` is refused, outgoing queries leave from ``host`` only
+    (so the authoritative's query log tells each resolver apart when each has its own
+    127.0.0.x), and DNSSEC validation is off (the iterator module alone), so it never
+    reaches beyond loopback. ``max_negative_ttl_s`` caps negative caching; 0 turns it off.
+    QNAME minimisation is off so each client question is one query upstream (or more: an
+    answer later than Unbound's retransmit timeout, 50 ms at least, makes it ask again).
+    ``username``: the user it drops to after starting (None: it stays the lab's user).
     """
     return f"""server:
     interface: {host}@{port}
@@ -168,7 +207,7 @@ def render_unbound_conf(workdir: Path, host: str, port: int, stub_zone: str,
     do-not-query-localhost: no
     directory: "{workdir}"
     chroot: ""
-    username: ""
+    username: "{username or ''}"
     pidfile: "{workdir}/unbound.pid"
     use-syslog: no
     logfile: ""

@@ -42,8 +42,11 @@ import dns.query
 import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
+import dns.tsig
 import dns.update
 import dns.zone
+
+from outage.lab.config import TsigKey
 
 UPDATE_TIMEOUT_S = 2.0
 # Attempts of one conditional write when the generation moved to something still older.
@@ -92,6 +95,7 @@ class Enactor:
     store: Path
     endpoints: tuple[Endpoint, ...]
     keep: int
+    key: TsigKey | None = None  # signs every UPDATE and zone transfer (named requires it)
     conditional: bool = False  # the fix: each write is a compare-and-set on _generation
     lock: bool = False  # the talk's per-endpoint TXT lock
     last: int = 0  # generation this Enactor applied last (bootstrap: plan 0)
@@ -115,8 +119,14 @@ class Enactor:
     def generation(self, e: int) -> int:
         return int(self.read_txt(e, "_generation"))
 
+    def _tsig(self) -> dns.tsig.Key | None:
+        k = self.key
+        return None if k is None else dns.tsig.Key(k.name, k.secret, k.algorithm)
+
     def _send(self, update: dns.update.UpdateMessage) -> str:
         host, port = self.server
+        if self.key is not None:
+            update.use_tsig(self._tsig())
         response = dns.query.tcp(update, host, port=port, timeout=UPDATE_TIMEOUT_S)
         return dns.rcode.to_text(response.rcode())
 
@@ -212,8 +222,11 @@ class Enactor:
         host, port = self.server
         deleted: set[int] = set()
         for ep in self.endpoints:
+            tsig = self._tsig()
+            keyring = None if tsig is None else {tsig.name: tsig}
             zone = dns.zone.from_xfr(dns.query.xfr(host, ep.zone, port=port,
-                                                   timeout=UPDATE_TIMEOUT_S))
+                                                   timeout=UPDATE_TIMEOUT_S, keyring=keyring,
+                                                   keyname=None if tsig is None else tsig.name))
             u = dns.update.UpdateMessage(ep.zone)
             doomed = False
             for name, node in zone.nodes.items():
@@ -270,12 +283,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--store", required=True, type=Path, help="plan store directory")
     parser.add_argument("--endpoint", action="append", required=True, metavar="ZONE:TYPE")
     parser.add_argument("--keep", type=int, required=True)
+    parser.add_argument("--key-file", type=Path, default=None,
+                        help="TSIG key to sign with (name, algorithm, base64 secret)")
     parser.add_argument("--conditional", action="store_true")
     parser.add_argument("--lock", action="store_true")
     args = parser.parse_args(argv)
     host, port = args.server.rsplit(":", 1)
     endpoints = tuple(Endpoint(*spec.rsplit(":", 1)) for spec in args.endpoint)
-    serve(Enactor(args.name, (host, int(port)), args.store, endpoints, args.keep,
+    key = None if args.key_file is None else TsigKey.from_file(args.key_file)
+    serve(Enactor(args.name, (host, int(port)), args.store, endpoints, args.keep, key=key,
                   conditional=args.conditional, lock=args.lock))
 
 

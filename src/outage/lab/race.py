@@ -25,18 +25,19 @@ import json
 import select
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import dns.flags
 import dns.rcode
 
 from outage.checker import explore, replay
+from outage.lab import workdirs
 from outage.lab.enactor import FREE, Endpoint, plan_generations, plan_path, quoted
 from outage.lab.servers import (Authoritative, Record, Resolver, Zone, addresses, ask,
-                                authoritative, find_tool, resolver, spawn, stop)
+                                authoritative, check_running, find_tool, resolver, spawn, stop)
 from outage.race.model import (APPLIED, CONDITIONAL_WRITE, ENDPOINT_NAMES, RECORD_NEVER_EMPTY,
                                CleanUp, Lock, Params, Publish, Take, Write, enactor_name,
                                model, write_outcome)
@@ -47,6 +48,8 @@ LAB_PARAMS = Params(enactors=3, plans=3, endpoints=2, keep=1)
 
 PARENT_ZONE = "ddb.lab.test."  # .test is reserved for testing (RFC 6761)
 STEP_TIMEOUT_S = 10.0
+# Unbound's own address: named's query log shows every query that came through it.
+RESOLVER_HOST = "127.0.0.2"
 
 
 @dataclass(frozen=True)
@@ -126,11 +129,11 @@ class EnactorProcess:
     """One Enactor in its own Python process, driven one JSON command at a time."""
 
     def __init__(self, i: int, auth: Authoritative, store: Path, eps: Sequence[Endpoint],
-                 keep: int, variant: Variant):
+                 keep: int, variant: Variant, key_file: Path):
         self.name = enactor_name(i)
         argv = [sys.executable, "-m", "outage.lab.enactor", "--name", self.name.replace(" ", "-"),
                 "--server", f"{auth.host}:{auth.port}", "--store", str(store),
-                "--keep", str(keep)]
+                "--keep", str(keep), "--key-file", str(key_file)]
         argv += [a for ep in eps for a in ("--endpoint", f"{ep.zone}:{ep.rdtype}")]
         argv += ["--conditional"] * variant.conditional + ["--lock"] * variant.lock
         self.proc = spawn(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -139,7 +142,11 @@ class EnactorProcess:
         """Release the Enactor for one step and wait (at most ``timeout_s``) for its reply."""
         self.proc.stdin.write(json.dumps({"op": op, **args}) + "\n")
         self.proc.stdin.flush()
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout_s)
+        deadline = time.monotonic() + timeout_s
+        ready = []
+        while not ready and time.monotonic() < deadline:
+            check_running()  # a server that died is named at once, not after the timeout
+            ready, _, _ = select.select([self.proc.stdout], [], [], 0.05)
         line = self.proc.stdout.readline() if ready else ""
         if not line:
             raise RuntimeError(f"{self.name} gave no reply to {op!r} within {timeout_s:g} s "
@@ -165,11 +172,11 @@ class EnactorProcess:
 
 @contextlib.contextmanager
 def enactors(n: int, auth: Authoritative, store: Path, eps: Sequence[Endpoint], keep: int,
-             variant: Variant) -> Iterator[list[EnactorProcess]]:
+             variant: Variant, key_file: Path) -> Iterator[list[EnactorProcess]]:
     procs: list[EnactorProcess] = []
     try:
         for i in range(n):
-            procs.append(EnactorProcess(i, auth, store, eps, keep, variant))
+            procs.append(EnactorProcess(i, auth, store, eps, keep, variant, key_file))
         yield procs
     finally:
         for p in procs:  # all at once: they exit in parallel
@@ -193,16 +200,38 @@ def view_authoritative(auth: Authoritative, eps: Sequence[Endpoint]) -> list[dic
     return out
 
 
-def view_resolver(res: Resolver, eps: Sequence[Endpoint], plan_of: dict[str, int]) -> list[dict]:
-    """Per endpoint, what a client gets through Unbound: rcode, addresses, whose plan."""
+def view_resolver(res: Resolver, eps: Sequence[Endpoint], plan_of: dict[str, int],
+                  auth: Authoritative | None = None) -> list[dict]:
+    """Per endpoint, what a client gets through Unbound: rcode, addresses, whose plan, and
+    whether the answer came through a recursive resolver: recursion available and not
+    authoritative (named, with recursion off, answers the other way round) and, with
+    ``auth``, named logging the same question from the resolver's address meanwhile
+    (records have TTL 0, so Unbound asks named every time)."""
     out = []
     for ep in eps:
+        before = None if auth is None else auth.queries_for(ep.zone, ep.rdtype, res.host)
         response = ask(res.host, res.port, ep.zone, ep.rdtype)
         found = addresses(response, ep.rdtype)
         plans = sorted({plan_of.get(a, -1) for a in found})
+        recursive = bool(response.flags & dns.flags.RA) and not response.flags & dns.flags.AA
+        asked = None if auth is None else _logged_after(auth, ep, res.host, before)
         out.append({"rcode": dns.rcode.to_text(response.rcode()), "answers": len(found),
-                    "plan": plans[0] if len(plans) == 1 else None})
+                    "plan": plans[0] if len(plans) == 1 else None,
+                    "via_resolver": recursive and asked is not False})
     return out
+
+
+def _logged_after(auth: Authoritative, ep: Endpoint, source: str, before: int,
+                  timeout_s: float = 1.0) -> bool:
+    """Whether named's query log shows a new query for ``ep`` from ``source`` (named may
+    write the line just after answering, so wait for it up to ``timeout_s``)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if auth.queries_for(ep.zone, ep.rdtype, source) > before:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
 
 
 def answer_text(view: dict) -> str:
@@ -286,27 +315,35 @@ def replay_variant(variant: Variant, trace: Sequence, base: Params = LAB_PARAMS,
     steps = []
     probe = None
     with contextlib.ExitStack() as stack:
-        store = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="outage-plans-")))
+        store = stack.enter_context(workdirs.workdir("plans"))
         auth = stack.enter_context(authoritative(bootstrap_zones(eps), tool_path=tool_path))
-        res = stack.enter_context(resolver(auth, PARENT_ZONE, tool_path=tool_path))
+        res = stack.enter_context(resolver(auth, PARENT_ZONE, host=RESOLVER_HOST,
+                                           tool_path=tool_path))
+        key_file = stack.enter_context(workdirs.workdir("key")) / "update.key"
+        auth.key.to_file(key_file)
         planner = Planner(store, eps)
         planner.publish(0)
-        procs = stack.enter_context(enactors(p.enactors, auth, store, eps, p.keep, variant))
+        procs = stack.enter_context(enactors(p.enactors, auth, store, eps, p.keep, variant,
+                                             key_file))
         for n, (a, s, s2) in enumerate(zip(trace, states, states[1:]), 1):
+            check_running()
             lab = _perform(a, planner, procs, s, p)
             if isinstance(a, Lock) and variant.lock and probe is None:
                 probe = _lock_probe(s2, a, procs)
             seen = view_authoritative(auth, eps)
-            through = view_resolver(res, eps, plan_of)
+            through = view_resolver(res, eps, plan_of, auth)
+            check_running()
             state_agrees = all(
                 v["generation"] == ep.active and bool(v["addresses"]) == ep.live
                 and (r["answers"] > 0) == ep.live and r["rcode"] == "NOERROR"
+                and r["via_resolver"]
                 for v, r, ep in zip(seen, through, s2.endpoints))
             steps.append({"n": n, "actor": a.actor, "action": a.label, "lab": lab["outcome"],
                           "rcodes": lab.get("rcodes", []),
                           "resolver": [answer_text(r) for r in through],
                           "generations": [v["generation"] for v in seen],
                           "empty": [r["answers"] == 0 for r in through],
+                          "via_resolver": [r["via_resolver"] for r in through],
                           "matches_model": bool(lab["agrees"] and state_agrees)})
     refused = [r for st in steps for r in st["rcodes"] if r != "NOERROR"]
     emptied = any(any(st["empty"]) for st in steps)

@@ -22,8 +22,10 @@ def load_committed(kind: str) -> dict:
 
 def replay_outline(result: dict) -> list[dict]:
     """The parts of a race result that do not depend on the machine: per variant, each
-    step's action, lab outcome, answers through the resolver and agreement with the model."""
-    keep = ("action", "lab", "rcodes", "resolver", "generations", "empty", "matches_model")
+    step's actor, lab outcome, answers through the resolver and agreement with the model.
+    (The actions' wording is the race model's to change; who acted and what the servers did
+    are the replay's.)"""
+    keep = ("actor", "lab", "rcodes", "resolver", "generations", "empty", "matches_model")
     return [{"variant": v["variant"], "lock_probe": v["lock_probe"],
              "steps": [{k: st[k] for k in keep} for st in v["steps"]]}
             for v in result["variants"]]

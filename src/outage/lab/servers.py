@@ -10,18 +10,26 @@ services or any address outside 127.0.0.0/8.
     Enactor --RFC 2136 UPDATE--------------------------------------+   (allow-update: loopback)
 
 Stopping is guaranteed by context managers (on errors, timeouts and Ctrl-C) and, on Linux,
-by asking the kernel to kill each server if the lab process itself dies.
+by asking the kernel to kill each server if the lab process itself dies; a server that drops
+to an unprivileged user loses that request, so a guard process (``sh``, reading a pipe from
+the lab) kills it when the pipe closes, which it does whenever the lab ends, SIGKILL included.
+A server that exits while the lab runs is noticed at the lab's next check
+(:func:`check_running`, every 50 ms while the lab waits), with the server's own error text.
+
+Updates and zone transfers are signed with a TSIG key made for each run; started as root,
+named runs as ``bind`` and Unbound as ``unbound`` (see :mod:`outage.lab.workdirs`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import datetime as dt
 import os
+import re
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -33,12 +41,17 @@ import dns.message
 import dns.query
 import dns.rcode
 import dns.rdatatype
+import dns.tsig
+import dns.update
 
-from outage.lab.config import (MissingTool, Record, Zone, zone_file, check_loopback, find_tool,
-                               free_port, render_named_conf, render_unbound_conf, render_zone)
+from outage.lab import workdirs
+from outage.lab.config import (MissingTool, Record, TsigKey, Zone, zone_file, check_loopback,
+                               find_tool, free_port, render_named_conf, render_unbound_conf,
+                               render_zone)
 
-__all__ = ["MissingTool", "Record", "Zone", "ServerError", "authoritative", "resolver", "ask",
-           "addresses", "spawn", "stop", "children", "find_tool", "check_loopback"]
+__all__ = ["MissingTool", "Record", "Zone", "TsigKey", "ServerError", "authoritative",
+           "resolver", "ask", "addresses", "spawn", "stop", "children", "find_tool",
+           "check_loopback", "check_running", "signed", "keyring"]
 
 START_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 5.0
@@ -49,7 +62,52 @@ _START_ATTEMPTS = 3
 
 
 class ServerError(Exception):
-    """A server did not start, or did not answer within its time limit."""
+    """A server did not start, stopped while the lab ran, or did not answer in time."""
+
+
+# Servers running now: pid -> (name, process, files holding its own error text).
+_RUNNING: dict[int, tuple[str, subprocess.Popen, tuple[Path, ...]]] = {}
+_RUNNING_LOCK = threading.Lock()
+
+
+def check_running() -> None:
+    """Raise ServerError, quoting the server's own error text, if a running server exited."""
+    with _RUNNING_LOCK:
+        dead = [entry for entry in _RUNNING.values() if entry[1].poll() is not None]
+    if dead:
+        name, proc, logs = dead[0]
+        raise ServerError(f"{name} stopped during the run ({_status(proc.returncode)}): "
+                          f"{error_text(logs)}")
+
+
+def _status(code: int) -> str:
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-code).name}"
+    return f"exit status {code}"
+
+
+def pause(seconds: float) -> None:
+    """Sleep ``seconds``, checking every 50 ms that every server still runs."""
+    deadline = time.monotonic() + seconds
+    while True:
+        check_running()
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        time.sleep(min(left, 0.05))
+
+
+def signed(update: dns.update.UpdateMessage, key: TsigKey) -> dns.update.UpdateMessage:
+    """``update`` signed with ``key`` (named refuses unsigned ones)."""
+    update.use_tsig(dns.tsig.Key(key.name, key.secret, key.algorithm))
+    return update
+
+
+def keyring(key: TsigKey) -> dict:
+    """``key`` as a dnspython keyring (for zone transfers)."""
+    k = dns.tsig.Key(key.name, key.secret, key.algorithm)
+    return {k.name: k}
 
 
 # --- Processes --------------------------------------------------------------------------
@@ -122,8 +180,36 @@ def spawn(argv: Sequence[str], **kwargs) -> subprocess.Popen:
     return proc
 
 
+# Waits for its stdin to close (the lab ended, however it ended), then kills the group.
+_GUARD = 'read _ignored; kill -s KILL -- -"$1" 2>/dev/null; exit 0'
+
+
+def guard(proc: subprocess.Popen) -> subprocess.Popen:
+    """A guard that SIGKILLs ``proc``'s process group when the lab ends, even by SIGKILL.
+
+    Needed for servers that drop to another user: Linux then forgets their death signal.
+    Stop it with :func:`release`.
+    """
+    return subprocess.Popen(["sh", "-c", _GUARD, "guard", str(proc.pid)], stdin=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def release(guard_proc: subprocess.Popen) -> None:
+    """Close the guard's pipe (it then kills what is left of its group) and reap it."""
+    with contextlib.suppress(OSError):
+        guard_proc.stdin.close()
+    try:
+        guard_proc.wait(STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        guard_proc.kill()
+        guard_proc.wait()
+
+
 def stop(proc: subprocess.Popen, timeout_s: float = STOP_TIMEOUT_S) -> None:
     """SIGTERM the process group of ``proc``, SIGKILL it after ``timeout_s``, and reap it."""
+    with _RUNNING_LOCK:
+        _RUNNING.pop(proc.pid, None)
     if proc.poll() is None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
@@ -145,87 +231,145 @@ def ask(host: str, port: int, name: str, rdtype: str = "A",
     return dns.query.udp(query, check_loopback(host), port=port, timeout=timeout_s)
 
 
-def _wait_until(ready, proc: subprocess.Popen, what: str, log: Path,
+def _wait_until(ready, proc: subprocess.Popen, what: str, logs: Sequence[Path],
                 timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise ServerError(f"{what} exited with status {proc.returncode}: {_tail(log)}")
+            raise ServerError(f"{what} did not start ({_status(proc.returncode)}): "
+                              f"{error_text(logs)}")
+        check_running()  # the servers it depends on
         try:
             if ready():
                 return
         except (OSError, dns.exception.DNSException):
             pass
         time.sleep(0.05)
-    raise ServerError(f"{what} did not answer within {timeout_s:g} s: {_tail(log)}")
+    raise ServerError(f"{what} did not answer within {timeout_s:g} s: {error_text(logs)}")
 
 
 def _start(name: str, binary: str, host: str, workdir: Path,
            configure: Callable[[int], list[str]], ready: Callable[[int], bool],
-           timeout_s: float, log: Path | None = None) -> tuple[int, subprocess.Popen]:
+           timeout_s: float, logs: Sequence[Path] = (),
+           user: str | None = None) -> tuple[int, subprocess.Popen, subprocess.Popen]:
     """Start ``binary`` on a free port of ``host`` and wait until ``ready(port)``.
 
     ``configure(port)`` writes the server's configuration and returns its arguments. Its
-    output goes to ``workdir/<name>.stderr``; errors quote ``log`` instead when that file
-    exists by then. A port lost to another program between choosing and binding is retried
-    (up to _START_ATTEMPTS ports).
+    output goes to ``workdir/<name>.stderr``; errors quote the server's own error lines from
+    ``logs`` and that file. A port lost to another program between choosing and binding is
+    retried (up to _START_ATTEMPTS ports). ``user``: the user the server drops to; the
+    workdir is handed to it. Returns the port, the server and its guard (:func:`guard`).
     """
     attempt = 1
+    stderr = workdir / f"{name}.stderr"
+    logs = (*logs, stderr)
     while True:
         port = free_port(host)
         args = configure(port)
-        stderr = workdir / f"{name}.stderr"
-        proc = None
+        proc = guard_proc = None
         try:
             with stderr.open("wb") as err:
+                workdirs.give_to(workdir, user)
                 proc = spawn([binary, *args], stdin=subprocess.DEVNULL, stdout=err,
                              stderr=subprocess.STDOUT)
-            _wait_until(lambda: ready(port), proc, name,
-                        log if log is not None and log.exists() else stderr, timeout_s)
+                guard_proc = guard(proc)
+            _wait_until(lambda: ready(port), proc, name, logs, timeout_s)
         except BaseException as error:  # Ctrl-C while starting must not leak the server
             if proc is not None:
                 stop(proc)
+            if guard_proc is not None:
+                release(guard_proc)
             if not isinstance(error, ServerError) or attempt == _START_ATTEMPTS:
                 raise
             attempt += 1  # most likely the port was taken meanwhile: try another
             continue
-        return port, proc
+        with _RUNNING_LOCK:
+            _RUNNING[proc.pid] = (name, proc, logs)
+        return port, proc, guard_proc
 
 
-def _tail(log: Path, lines: int = 3) -> str:
-    try:
-        text = log.read_text(errors="replace").strip().splitlines()
-    except OSError:
-        return "(no log)"
-    return " | ".join(text[-lines:]) or "(empty log)"
+# A server's own words for what went wrong (named: "config: error: ...", "general: critical:
+# ..."; Unbound: "[...] unbound[...] error: ..." or "fatal error: ...").
+_ERROR_LINE = re.compile(r"\b(error|critical|fatal|failed|failure|cannot|denied)\b", re.I)
+_NOT_THE_CAUSE = re.compile(r"exiting \(due to fatal error\)|loading configuration: failure",
+                            re.I)
+
+
+def error_text(logs: Sequence[Path], lines: int = 3) -> str:
+    """The last error lines in the files ``logs`` (the last lines if none looks like an
+    error), joined with " | "; "(empty log)" when they say nothing."""
+    every, errors = [], []
+    for log in logs:
+        with contextlib.suppress(OSError):
+            for line in log.read_text(errors="replace").splitlines():
+                line = line.strip()
+                if line:
+                    every.append(line)
+                    if _ERROR_LINE.search(line) and not _NOT_THE_CAUSE.search(line):
+                        errors.append(line)
+    chosen = errors or every
+    return " | ".join(chosen[-lines:]) or "(empty log)"
+
+
+@dataclass(frozen=True)
+class LoggedQuery:
+    """One line of named's query log: when (epoch s, to the ms), from which address."""
+
+    at: float
+    source: str
+    name: str  # lower case, no trailing dot
+    rdtype: str
+
+
+_QUERY_LINE = re.compile(r"^(\S+) client @\S+ ([0-9.]+)#\d+ \([^)]*\): query: (\S+) IN (\S+) ")
+
+
+def parse_query_log(text: str) -> list[LoggedQuery]:
+    """The queries in named's query log (``print-time iso8601-utc``)."""
+    out = []
+    for line in text.splitlines():
+        m = _QUERY_LINE.match(line)
+        if m:
+            at = dt.datetime.strptime(m[1], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)
+            out.append(LoggedQuery(at.timestamp(), m[2], m[3].rstrip(".").lower(), m[4]))
+    return out
 
 
 @dataclass
 class Authoritative:
-    """A running `named`: address, port, zones and where its logs are."""
+    """A running `named`: address, port, zones, its TSIG key and where its logs are."""
 
     host: str
     port: int
     zones: tuple[Zone, ...]
     workdir: Path
+    key: TsigKey = field(repr=False)
     proc: subprocess.Popen = field(repr=False)
 
     @property
     def query_log(self) -> Path:
         return self.workdir / "queries.log"
 
-    def queries_for(self, name: str, rdtype: str | None = None) -> int:
-        """Queries for ``name`` (any type, or ``rdtype``) that reached this server so far."""
-        if not self.query_log.exists():
-            return 0
-        needle = f"query: {name.rstrip('.')} IN {rdtype or ''}".rstrip().lower()
-        with self.query_log.open(errors="replace") as f:
-            return sum(needle in line.lower() for line in f)
+    def queries(self) -> list[LoggedQuery]:
+        """Every query logged so far."""
+        try:
+            return parse_query_log(self.query_log.read_text(errors="replace"))
+        except FileNotFoundError:
+            return []
+
+    def queries_for(self, name: str, rdtype: str | None = None,
+                    source: str | None = None) -> int:
+        """Queries for ``name`` (any type, or ``rdtype``; from anyone, or from ``source``)
+        that reached this server so far, re-sent ones included."""
+        name = name.rstrip(".").lower()
+        return sum(q.name == name and rdtype in (None, q.rdtype) and source in (None, q.source)
+                   for q in self.queries())
 
 
 @dataclass
 class Resolver:
-    """A running Unbound: address, port, negative-caching cap."""
+    """A running Unbound: address (also the one it queries named from), port,
+    negative-caching cap."""
 
     host: str
     port: int
@@ -236,36 +380,42 @@ class Resolver:
 
 @contextlib.contextmanager
 def authoritative(zones: Sequence[Zone], *, host: str = "127.0.0.1",
-                  tool_path: str | None = None,
+                  tool_path: str | None = None, key: TsigKey | None = None,
                   timeout_s: float = START_TIMEOUT_S) -> Iterator[Authoritative]:
     """Run `named` for ``zones`` on a free port of ``host`` until the block exits.
 
-    Ready means every zone answers its SOA query. A port lost to another program between
-    choosing and binding is retried (up to 3 ports). Cost: about 0.2-0.5 s to start.
+    Updates must be signed with ``key`` (default: a new key). Ready means every zone answers
+    its SOA query. A port lost to another program between choosing and binding is retried
+    (up to 3 ports). Cost: about 0.2-0.5 s to start.
     """
     binary = find_tool("named", tool_path)
     check_loopback(host)
-    with tempfile.TemporaryDirectory(prefix="outage-named-") as tmp:
-        workdir = Path(tmp)
+    key = TsigKey.new() if key is None else key
+    user = workdirs.daemon_user("named")
+    with workdirs.workdir("named", user) as workdir:
         for z in zones:
             (workdir / zone_file(z)).write_text(render_zone(z, host))
 
         def configure(port: int) -> list[str]:
             conf = workdir / "named.conf"
-            conf.write_text(render_named_conf(workdir, host, port, zones))
-            # -f: foreground with the configured log files; -n 1: one worker is plenty.
-            return ["-f", "-n", "1", "-c", str(conf)]
+            conf.write_text(render_named_conf(workdir, host, port, zones, key))
+            # -f: foreground; -L: what it logs before its configuration is loaded (errors in
+            # that configuration, say) goes to a file, not to syslog; -n 1: one worker.
+            return (["-f", "-n", "1", "-L", str(workdir / "startup.log"), "-c", str(conf)]
+                    + (["-u", user] if user else []))
 
         def ready(port: int) -> bool:
             return all(ask(host, port, z.name, "SOA", _PROBE_TIMEOUT_S).rcode() == dns.rcode.NOERROR
                        for z in zones)
 
-        port, proc = _start("named", binary, host, workdir, configure, ready, timeout_s,
-                            log=workdir / "named.log")
+        port, proc, guard_proc = _start(
+            "named", binary, host, workdir, configure, ready, timeout_s,
+            logs=(workdir / "startup.log", workdir / "named.log"), user=user)
         try:
-            yield Authoritative(host, port, tuple(zones), workdir, proc)
+            yield Authoritative(host, port, tuple(zones), workdir, key, proc)
         finally:
             stop(proc)
+            release(guard_proc)
 
 
 @contextlib.contextmanager
@@ -281,23 +431,25 @@ def resolver(auth: Authoritative, stub_zone: str, *, max_negative_ttl_s: int = 3
     binary = find_tool("unbound", tool_path)
     check_loopback(host)
     probe = auth.zones[0].name
-    with tempfile.TemporaryDirectory(prefix="outage-unbound-") as tmp:
-        workdir = Path(tmp)
+    user = workdirs.daemon_user("unbound")
+    with workdirs.workdir("unbound", user) as workdir:
 
         def configure(port: int) -> list[str]:
             conf = workdir / "unbound.conf"
             conf.write_text(render_unbound_conf(workdir, host, port, stub_zone, auth.host,
-                                                auth.port, max_negative_ttl_s))
+                                                auth.port, max_negative_ttl_s, user))
             return ["-d", "-c", str(conf)]
 
         def ready(port: int) -> bool:
             return ask(host, port, probe, "SOA", _PROBE_TIMEOUT_S).rcode() == dns.rcode.NOERROR
 
-        port, proc = _start("unbound", binary, host, workdir, configure, ready, timeout_s)
+        port, proc, guard_proc = _start("unbound", binary, host, workdir, configure, ready,
+                                        timeout_s, user=user)
         try:
             yield Resolver(host, port, max_negative_ttl_s, workdir, proc)
         finally:
             stop(proc)
+            release(guard_proc)
 
 
 def addresses(response: dns.message.Message, rdtype: str = "A") -> tuple[str, ...]:

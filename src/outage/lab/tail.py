@@ -22,28 +22,73 @@ Unbound keeps time in whole seconds: an entry fetched at wall time t with TTL N 
 until the clock reaches floor(t) + N + 1, so each entry lives N to N + 1 s. At full scale that
 is under 0.2 % of 900 s; scaled 1:100 it is up to 100 s, so the comparison with the model
 allows one lab second, and each client is also checked against that exact rule.
+
+Counting what reaches named: each Unbound has its own 127.0.0.x address, so named's query log
+says which resolver asked. Unbound asks again when named's answer takes longer than its
+retransmit timeout, which on loopback falls to its floor of 50 ms (``infra-cache-min-rtt``):
+a machine busy with disk writes stalls named or Unbound that long now and then, and named
+logs the same question two or more times. So each logged query is matched to the client
+question it served, the one of that resolver's client for that name that was waiting for its
+answer at that moment (from send, less LOG_EARLY_S because named's clock ticks every few
+milliseconds, to answer); the count is the number of client questions that reached named, and the
+re-sends are reported beside it. A logged query that matches no waiting question is counted
+as unexplained, and any makes the comparison fail.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import math
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import dns.query
 import dns.update
 
 from outage.dns.recovery import RecoveryPrediction, predict_recovery
-from outage.lab.servers import (Record, Zone, addresses, ask, authoritative, find_tool,
-                                resolver)
+from outage.lab.servers import (LoggedQuery, Record, Zone, addresses, ask, authoritative,
+                                check_running, find_tool, pause, resolver, signed)
 
 PARENT_ZONE = "tail.lab.test."
-# How far a client's measured recovery may be from Unbound's expiry rule (s): the client's
-# retry interval plus thread scheduling on a busy machine.
+# How far Unbound's expiry may be outside the bracket a client measured for it (s): the last
+# question answered "empty" was sent before it, the first answered with the address was
+# answered after it. Covers Unbound's own time-keeping; a client the machine kept waiting
+# widens its bracket instead of failing the check.
 RULE_TOLERANCE_S = 0.3
 ADDRESS = "198.18.0.1"  # benchmark range: data only, never contacted
+# named stamps its query log from the kernel's coarse clock (one tick: 4 ms at HZ=250) and
+# prints milliseconds, so a logged time can be up to one tick plus 1 ms earlier than the
+# moment named logged the query; never later, but 1 ms is allowed for the rounding.
+def _coarse_tick_s() -> float:
+    clock = getattr(time, "CLOCK_REALTIME_COARSE", None)
+    try:
+        return time.clock_getres(clock) if clock is not None else 0.004
+    except OSError:
+        return 0.004
+
+
+LOG_EARLY_S = _coarse_tick_s() + 0.001
+LOG_LATE_S = 0.001
+# How long a client waits for Unbound's answer (s) before the run fails: far longer than any
+# stall the lab survives, so a client never asks again on its own.
+CLIENT_TIMEOUT_S = 5.0
+# A measured client starts polling this long (lab s) before its entry can expire at the
+# earliest, so that 24 clients polling every 10 ms do not starve each other on a busy machine.
+POLL_LEAD_S = 0.5
+
+# Bounds of the command-line parameters, each with its reason.
+SCALE_RANGE = (1.0, 100.0)
+SCALE_WHY = ("below 1 the lab would run slower than real time; above 100 a client's 1 s "
+             "retry becomes shorter than 10 ms, and named's query log, stamped to a 4 ms "
+             "tick, could no longer tell one question from the next")
+MAX_SETTINGS = 5
+SETTINGS_WHY = ("each adds a zone and a client per cache; 5 keeps a run near a minute and "
+                "its threads under 100")
+RESOLVERS_RANGE = (1, 16)
+RESOLVERS_WHY = "each is an Unbound process"
+LAB_TTL_RANGE = (1, 30)
 
 
 @dataclass(frozen=True)
@@ -58,18 +103,30 @@ class TailSettings:
     load_resolvers: int = 2  # per group, for the query count with and without caching
 
     def __post_init__(self) -> None:
-        if not self.scale > 0:
-            raise ValueError(f"--scale must be > 0, got {self.scale}")
-        if not 1 <= self.resolvers <= 16:
-            raise ValueError(f"--resolvers must be between 1 and 16, got {self.resolvers}")
+        low, high = SCALE_RANGE
+        if not low <= self.scale <= high:
+            raise ValueError(f"--scale must be from {low:g} to {high:g} ({SCALE_WHY}), "
+                             f"got {self.scale:g}")
+        low, high = RESOLVERS_RANGE
+        if not low <= self.resolvers <= high:
+            raise ValueError(f"--resolvers must be from {low} to {high} ({RESOLVERS_WHY}), "
+                             f"got {self.resolvers}")
         if not self.neg_ttls_real_s:
-            raise ValueError("give at least one negative TTL")
+            raise ValueError("--neg-ttl must list at least one negative TTL")
+        if len(self.neg_ttls_real_s) > MAX_SETTINGS:
+            raise ValueError(f"--neg-ttl lists {len(self.neg_ttls_real_s)} negative TTLs; at "
+                             f"most {MAX_SETTINGS} ({SETTINGS_WHY})")
+        repeated = sorted({t for t in self.neg_ttls_real_s if self.neg_ttls_real_s.count(t) > 1})
+        if repeated:
+            raise ValueError(f"--neg-ttl lists {', '.join(map(str, repeated))} more than once; "
+                             "give each negative TTL once")
+        low, high = LAB_TTL_RANGE
         for ttl in self.neg_ttls_real_s:
             lab = ttl / self.scale
-            if lab != int(lab) or not 1 <= lab <= 30:
+            if lab != int(lab) or not low <= lab <= high:
                 raise ValueError(f"negative TTL {ttl} s at scale {self.scale:g} is {lab:g} lab "
-                                 "seconds; it must be a whole number from 1 to 30 (DNS TTLs "
-                                 "are whole seconds; 30 bounds the run time)")
+                                 f"seconds; it must be a whole number from {low} to {high} "
+                                 f"(DNS TTLs are whole seconds; {high} bounds the run time)")
 
     @property
     def neg_ttls_lab_s(self) -> tuple[int, ...]:
@@ -100,13 +157,13 @@ def _zone(label: str, neg_ttl_s: int, ttl_s: int) -> Zone:
 
 
 def _set_record(auth, zone: str, present: bool, ttl_s: int) -> None:
-    """Empty (delete the A RRset) or restore the record with one RFC 2136 UPDATE."""
+    """Empty (delete the A RRset) or restore the record with one signed RFC 2136 UPDATE."""
     u = dns.update.UpdateMessage(zone)
     if present:
         u.replace("@", ttl_s, "A", ADDRESS)
     else:
         u.delete("@", "A")
-    rcode = dns.query.tcp(u, auth.host, port=auth.port, timeout=2.0).rcode()
+    rcode = dns.query.tcp(signed(u, auth.key), auth.host, port=auth.port, timeout=2.0).rcode()
     if rcode != 0:
         raise RuntimeError(f"UPDATE of {zone} failed with rcode {rcode}")
 
@@ -123,28 +180,43 @@ class Client:
     stop_at: float
     poll_s: float
     idle_until_fix: bool = False
+    neg_ttl_s: int | None = None
     first_query_at: float | None = None
     recovered_at: float | None = None
+    last_empty_at: float | None = None
     queries: int = 0
     error: str | None = None
+    # (sent, answered) of every question, wall-clock s: what named's log is matched against.
+    asked: list[tuple[float, float]] = field(default_factory=list)
 
     def run(self) -> None:
         try:
             _sleep_until(self.start_at)
             while time.time() < self.stop_at:
                 sent = time.time()
-                found = addresses(ask(self.res.host, self.res.port, self.name))
+                found = addresses(ask(self.res.host, self.res.port, self.name,
+                                      timeout_s=CLIENT_TIMEOUT_S))
+                self.asked.append((sent, time.time()))
                 self.queries += 1
                 if self.first_query_at is None:
                     self.first_query_at = sent
                 if found and sent >= self.fix_at:
                     self.recovered_at = sent
                     return
+                if not found:
+                    self.last_empty_at = sent
                 if self.idle_until_fix and sent < self.fix_at:
                     # Until the fix every retry is answered from the same cached entry, so
                     # sleeping through them changes no answer and keeps the CPU free for
-                    # the clients whose timing is being measured.
-                    _sleep_until(self.fix_at)
+                    # the clients whose timing is being measured. With ``neg_ttl_s`` it
+                    # sleeps on until POLL_LEAD_S before the entry's earliest expiry: a
+                    # resolver that let the entry go sooner is then seen at the first
+                    # question, that much before the rule, and fails the rule check.
+                    wake = self.fix_at
+                    if self.neg_ttl_s is not None:
+                        wake = max(wake, math.floor(self.first_query_at) + self.neg_ttl_s
+                                   + 1 - POLL_LEAD_S)
+                    _sleep_until(wake)
                 else:
                     time.sleep(self.poll_s)
         except Exception as error:  # reported in the results, never swallowed
@@ -157,18 +229,54 @@ def _sleep_until(t: float) -> None:
         time.sleep(delay)
 
 
-def _settled_count(auth, name: str, timeout_s: float = 1.0) -> int:
-    """Queries for ``name`` in named's query log, once the log stops growing (named may
-    still be writing the last lines when the clients stop); waits at most ``timeout_s``."""
-    count = auth.queries_for(name, "A")
+def _settled_log(auth, timeout_s: float = 1.0) -> list[LoggedQuery]:
+    """named's query log, once it stops growing (named may still be writing the last lines
+    when the clients stop); waits at most ``timeout_s``."""
+    logged = auth.queries()
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        time.sleep(0.05)
-        again = auth.queries_for(name, "A")
-        if again == count:
+        pause(0.05)
+        again = auth.queries()
+        if len(again) == len(logged):
             break
-        count = again
-    return count
+        logged = again
+    return logged
+
+
+def match_queries(logged: list[LoggedQuery], clients: list[Client], name: str,
+                  rdtype: str = "A") -> dict:
+    """Match named's logged queries for ``name`` to the questions of ``clients`` (one
+    client per resolver address): each goes to the question of its resolver's client that
+    was waiting for an answer when named logged it: the last question sent before the
+    logged time plus LOG_EARLY_S, if it was not answered before the logged time less
+    LOG_LATE_S. Unambiguous while a client waits longer than LOG_EARLY_S + LOG_LATE_S
+    between questions (the scale's bound keeps that wait at 10 ms or more).
+
+    Returns ``questions`` (client questions, all resolvers), ``lines`` (queries named logged),
+    ``reached`` (questions that reached named at least once), ``resent`` (further copies of
+    a question already matched) and ``unexplained`` (logged while no question was waiting).
+    """
+    name = name.rstrip(".").lower()
+    by_source = {c.res.host: c for c in clients}
+    if len(by_source) != len(clients):
+        raise ValueError("each client needs a resolver with its own address")
+    hits = {c.res.host: [0] * len(c.asked) for c in clients}
+    starts = {c.res.host: [sent for sent, _ in c.asked] for c in clients}
+    lines = unexplained = 0
+    for q in logged:
+        if q.name != name or q.rdtype != rdtype or q.source not in by_source:
+            continue
+        lines += 1
+        c = by_source[q.source]
+        i = bisect.bisect_right(starts[q.source], q.at + LOG_EARLY_S) - 1
+        if i >= 0 and q.at <= c.asked[i][1] + LOG_LATE_S:
+            hits[q.source][i] += 1
+        else:
+            unexplained += 1
+    reached = sum(1 for counts in hits.values() for n in counts if n)
+    return {"questions": sum(len(c.asked) for c in clients), "lines": lines,
+            "reached": reached, "resent": lines - reached - unexplained,
+            "unexplained": unexplained}
 
 
 def _quantile(values: list[float], q: float) -> float:
@@ -189,13 +297,15 @@ def measure(settings: TailSettings, *, tool_path: str | None = None) -> dict:
     n_load = min(ns)
     load_zones = {group: _zone(f"load-{group}", n_load, s.record_ttl_lab_s)
                   for group in ("cached", "uncached")}
+    hosts = iter(resolver_hosts(s.resolvers + s.load_resolvers))
     with contextlib.ExitStack() as stack:
         auth = stack.enter_context(authoritative(zones + list(load_zones.values()),
                                                  tool_path=tool_path))
-        caching = [stack.enter_context(resolver(auth, PARENT_ZONE, tool_path=tool_path))
+        caching = [stack.enter_context(resolver(auth, PARENT_ZONE, host=next(hosts),
+                                                tool_path=tool_path))
                    for _ in range(s.resolvers)]
         uncached = [stack.enter_context(resolver(auth, PARENT_ZONE, max_negative_ttl_s=0,
-                                                 tool_path=tool_path))
+                                                 host=next(hosts), tool_path=tool_path))
                     for _ in range(s.load_resolvers)]
         for z in zones + list(load_zones.values()):
             _set_record(auth, z.name, present=False, ttl_s=s.record_ttl_lab_s)
@@ -203,7 +313,7 @@ def measure(settings: TailSettings, *, tool_path: str | None = None) -> dict:
         fix_at = t0 + max(ns) + 0.5
         stop_at = fix_at + max(ns) + 3.0
         clients = {n: [Client(res, z.name, fix_at - n + (i + 0.5) * n / s.resolvers, fix_at,
-                              stop_at, s.poll_lab_s, idle_until_fix=True)
+                              stop_at, s.poll_lab_s, idle_until_fix=True, neg_ttl_s=n)
                        for i, res in enumerate(caching)] for n, z in zip(ns, zones)}
         # The count runs over the whole outage: from t0 until the fix, then stops.
         load = {"cached": [Client(res, load_zones["cached"].name, t0, math.inf, fix_at,
@@ -214,32 +324,49 @@ def measure(settings: TailSettings, *, tool_path: str | None = None) -> dict:
         threads = [threading.Thread(target=c.run, daemon=True) for c in everyone]
         for t in threads:
             t.start()
-        _sleep_until(fix_at)
+        pause(fix_at - time.time())
         for z in zones:
             _set_record(auth, z.name, present=True, ttl_s=s.record_ttl_lab_s)
-        for t in threads:
-            t.join(max(0.0, stop_at - time.time()) + 2.0)
+        give_up = stop_at + CLIENT_TIMEOUT_S + 2.0
+        while any(t.is_alive() for t in threads) and time.time() < give_up:
+            pause(0.05)
         errors = [c.error for c in everyone if c.error]
         if errors or any(t.is_alive() for t in threads):
-            raise RuntimeError(f"tail clients failed: {errors[:3] or 'a client hung'}")
+            raise ClientError(f"tail clients failed: {'; '.join(errors[:3]) or 'a client hung'}")
+        logged = _settled_log(auth)
+        check_running()
         settings_out = []
         for n, z in zip(ns, zones):
             rows = []
             for i, c in enumerate(clients[n]):
-                # Unbound's whole-second clock: the entry answers until floor(t) + N + 1.
+                # Unbound's whole-second clock: the entry answers until floor(t) + N + 1,
+                # t being Unbound's time when it stored the entry: after the question was
+                # sent, before it was answered (on a busy machine, maybe the next second).
                 expires = math.floor(c.first_query_at) + n + 1
+                latest = math.floor(c.asked[0][1]) + n + 1
                 rows.append({"resolver": i,
                              "fetched_s": round(c.first_query_at - fix_at, 3),
                              "recovered_s": (None if c.recovered_at is None
                                              else round(c.recovered_at - fix_at, 3)),
-                             "unbound_rule_s": round(max(expires - fix_at, 0.0), 3)})
+                             "answered_s": (None if c.recovered_at is None
+                                            else round(c.asked[-1][1] - fix_at, 3)),
+                             "last_empty_s": round(c.last_empty_at - fix_at, 3),
+                             "unbound_rule_s": round(max(expires - fix_at, 0.0), 3),
+                             "unbound_rule_latest_s": round(max(latest - fix_at, 0.0), 3)})
+            count = match_queries(logged, clients[n], z.name)
             settings_out.append({"neg_ttl_real_s": round(n * s.scale), "neg_ttl_lab_s": n,
                                  "clients": rows,
-                                 "authoritative_queries": _settled_count(auth, z.name)})
+                                 "authoritative_queries": count["reached"],
+                                 "authoritative_resent": count["resent"],
+                                 "authoritative_unexplained": count["unexplained"]})
         window = fix_at - t0
-        groups = {g: {"resolvers": len(cs), "client_queries": sum(c.queries for c in cs),
-                      "authoritative_queries": _settled_count(auth, load_zones[g].name)}
-                  for g, cs in load.items()}
+        groups = {}
+        for g, cs in load.items():
+            count = match_queries(logged, cs, load_zones[g].name)
+            groups[g] = {"resolvers": len(cs), "client_queries": count["questions"],
+                         "authoritative_queries": count["reached"],
+                         "authoritative_lines": count["lines"],
+                         "resent": count["resent"], "unexplained": count["unexplained"]}
     return {"settings": settings_out,
             "load": {"neg_ttl_lab_s": n_load, "window_lab_s": round(window, 3),
                      "poll_lab_s": s.poll_lab_s, **groups,
@@ -247,6 +374,16 @@ def measure(settings: TailSettings, *, tool_path: str | None = None) -> dict:
                      # expires, after N to N + 1 s (the whole-second clock).
                      "expected_cached": [s.load_resolvers * math.ceil(window / (n_load + 1)),
                                          s.load_resolvers * math.ceil(window / n_load)]}}
+
+
+def resolver_hosts(n: int) -> list[str]:
+    """``n`` loopback addresses, one per Unbound (127.0.0.2, 127.0.0.3, ...): named's query
+    log then says which resolver asked."""
+    return [f"127.0.0.{2 + i}" for i in range(n)]
+
+
+class ClientError(RuntimeError):
+    """A client got no answer in time (the machine too busy, or a server gone)."""
 
 
 # The model population for the comparison: one client per resolver cache, as in the lab, and
@@ -282,6 +419,18 @@ def model_tolerance_s(settings: TailSettings) -> float:
     return 1.0 + RULE_TOLERANCE_S + 2 * settings.poll_lab_s
 
 
+def _within_rule(t: float, c: dict) -> bool:
+    """Unbound's expiry (between ``unbound_rule_s`` and ``unbound_rule_latest_s``) lies in
+    the bracket the client measured: its last "empty" question was sent no later, and its
+    first answer with the address came no sooner (each +/- RULE_TOLERANCE_S). Without the
+    bracket's ends (older results), ``t`` stands for both."""
+    earliest = c["unbound_rule_s"]
+    latest = c.get("unbound_rule_latest_s", earliest)
+    answered = c.get("answered_s", t)
+    last_empty = c.get("last_empty_s", t)
+    return answered >= earliest - RULE_TOLERANCE_S and last_empty <= latest + RULE_TOLERANCE_S
+
+
 def compare(settings: TailSettings, row: dict, model: dict) -> dict:
     """Judge one setting's measured clients against Unbound's rule and the model's quantiles.
 
@@ -292,10 +441,10 @@ def compare(settings: TailSettings, row: dict, model: dict) -> dict:
     done = [t for t in times if t is not None]
     measured = {"p50_s": _quantile(done, 0.5) if done else None,
                 "all_s": max(done) if done and len(done) == len(times) else None}
-    rule_ok = all(t is not None and abs(t - c["unbound_rule_s"]) <= RULE_TOLERANCE_S
-                  for t, c in zip(times, row["clients"]))
+    rule_ok = all(t is not None and _within_rule(t, c) for t, c in zip(times, row["clients"]))
     tolerance = model_tolerance_s(settings)
     agrees = bool(rule_ok and measured["all_s"] is not None
+                  and row.get("authoritative_unexplained", 0) == 0
                   and abs(measured["p50_s"] - model["p50_s"]) <= tolerance
                   and abs(measured["all_s"] - model["all_s"]) <= tolerance)
     return {"measured": measured, "model": model, "rule_ok": rule_ok, "agrees": agrees}
@@ -303,10 +452,17 @@ def compare(settings: TailSettings, row: dict, model: dict) -> dict:
 
 def compare_load(load: dict) -> bool:
     """While the record was empty: caching resolvers sent named what RFC 2308 allows, and
-    every query through the non-caching ones reached it."""
+    every question through the non-caching ones reached it.
+
+    Counted per resolver, name and type, re-sends apart (:func:`match_queries`): the
+    tolerance is none beyond the whole-second clock's range for the caching group, and no
+    query named logged may be left unexplained.
+    """
     low, high = load["expected_cached"]
     return (low <= load["cached"]["authoritative_queries"] <= high
-            and load["uncached"]["authoritative_queries"] == load["uncached"]["client_queries"])
+            and load["uncached"]["authoritative_queries"] == load["uncached"]["client_queries"]
+            and load["cached"].get("unexplained", 0) == 0
+            and load["uncached"].get("unexplained", 0) == 0)
 
 
 def run(settings: TailSettings = TailSettings(), *, tool_path: str | None = None) -> dict:
