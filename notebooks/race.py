@@ -151,6 +151,16 @@ display(Markdown(format_table(rows)))
 # Combinations add nothing beyond the write-side fixes at this size.
 
 # %% [markdown]
+# The clean-up guard's verdict rests on our reading of a detail the sources leave open: a write of a plan that clean-up has already deleted rebuilds its records from the Enactor's own copy.
+# The model has a switch for the other reading, in which such a write leaves the endpoint with no records (`write_deleted="empty"`); under it the guard alone no longer keeps the record, and the race chapter's table gives every fix under every reading.
+
+# %%
+guard_empty = explore(race.model(race.Params(fixes=frozenset({race.CLEANUP_GUARD}), write_deleted="empty")))
+for name in (race.RECORD_NEVER_EMPTY, race.PROGRESS):
+    r = guard_empty.result(name)
+    print(f"{name:<20} {r.verdict:<9} shortest trace: {r.trace_length}")
+
+# %% [markdown]
 # Try another size or another combination here: the panel runs this notebook's model and checker in your browser, and draws a violation as the same step-through as Figure 1.
 #
 # <!-- live-check race -->
