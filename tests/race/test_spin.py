@@ -1,0 +1,204 @@
+"""SPIN, an independent model checker, gives the checker's verdicts on every property it can
+express: every fix combination under every reading at small sizes, and every verdict of the
+committed manifest at the sizes SPIN checks in about a second."""
+
+import functools
+import json
+import os
+import shutil
+import tempfile
+
+import pytest
+
+from outage.cli import main
+from outage.race import manifest
+from outage.race.model import CHECK_AGAINST, WRITE_DELETED, Params, parse_fixes, properties
+from outage.race.report import check
+from outage.race.spin import (
+    EXIT_ENVIRONMENT,
+    EXIT_INCOMPLETE,
+    INCOMPLETE,
+    cross_check,
+    overall,
+    promela,
+    run_spin,
+    spin_verdicts,
+)
+from outage.race.table import VARIANTS
+
+
+def require_spin() -> None:
+    """Skip without SPIN or gcc; in CI (CI=true) fail instead, so the check cannot vanish."""
+    missing = [tool for tool in ("spin", "gcc") if shutil.which(tool) is None]
+    if missing:
+        message = f"{' and '.join(missing)} not installed (scripts/setup --system installs SPIN)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture
+def spin_tools():
+    require_spin()
+
+
+@functools.cache
+def spin(p: Params) -> dict:
+    """SPIN's verdicts for ``p``, computed once per module (a run compiles a C program)."""
+    require_spin()
+    run = run_spin(p, max_seconds=300)
+    assert run.complete, run.reason
+    assert not run.cycle, "SPIN found a cycle: progress cannot be read off terminal states"
+    return spin_verdicts(p, run)
+
+
+def _params(entry: dict) -> Params:
+    q = entry["params"]
+    return Params(enactors=q["enactors"], plans=q["plans"], endpoints=q["endpoints"],
+                  keep=q["keep"], fixes=frozenset(q["fixes"]), lock=q["lock"],
+                  write_deleted=q["write_deleted"], check_against=q["check_against"])
+
+
+QUICK = [e for e in manifest.load()["entries"] if e["size"] == "tiny"]
+
+
+@pytest.mark.parametrize("entry", QUICK, ids=[e["id"] for e in QUICK])
+def test_spin_confirms_every_verdict_of_the_manifest(entry):
+    # Against the committed file, not the checker: a regenerated manifest that records a
+    # wrong verdict fails here even if the checker produced it.
+    p = _params(entry)
+    verdicts = spin(p)
+    assert {name: v["verdict"] for name, v in entry["properties"].items()} == verdicts
+    assert overall(p, verdicts) == entry["verdict"]
+
+
+def test_the_quick_manifest_cases_cover_every_fix_under_every_reading():
+    covered = {(frozenset(e["params"]["fixes"]), e["params"]["write_deleted"],
+                e["params"]["check_against"]) for e in QUICK}
+    assert covered >= {(v, w, c) for v in VARIANTS for w in WRITE_DELETED for c in CHECK_AGAINST}
+
+
+QUICK_PARAMS = [_params(e) for e in QUICK]
+TWO_ENDPOINTS = dict(enactors=2, plans=4, endpoints=2, keep=1)
+THREE_ENACTORS = dict(enactors=3, plans=3, endpoints=1, keep=1)
+LARGER = [
+    *(Params(**TWO_ENDPOINTS, fixes=parse_fixes(f), write_deleted=w, check_against=c)
+      for f in ("none", "cleanup-guard") for w in WRITE_DELETED for c in CHECK_AGAINST),
+    Params(**TWO_ENDPOINTS, fixes=parse_fixes("conditional-write,fencing-token")),
+    Params(**TWO_ENDPOINTS, lock=True),
+    Params(**{**TWO_ENDPOINTS, "keep": 2}, fixes=parse_fixes("cleanup-guard")),
+    Params(**THREE_ENACTORS),
+    Params(**THREE_ENACTORS, fixes=parse_fixes("cleanup-guard"), write_deleted="empty"),
+    Params(**THREE_ENACTORS, fixes=parse_fixes("fencing-token"), check_against="applied"),
+]
+
+
+@pytest.mark.parametrize("p", QUICK_PARAMS + LARGER, ids=[p.label for p in QUICK_PARAMS + LARGER])
+def test_spin_agrees_with_the_checker(p):
+    e = check(p, max_states=None).exploration
+    assert e.complete
+    verdicts = spin(p)
+    assert {r.name: r.verdict for r in e.results} == verdicts
+    assert overall(p, verdicts) == e.verdict
+
+
+def test_the_comparison_can_fail():
+    # SPIN tells the variants apart at the smallest size, so the agreement above is not an
+    # accident of an encoding too weak to see a difference.
+    size = dict(enactors=2, plans=3, endpoints=1, keep=1)
+    unfixed = spin(Params(**size))
+    fixed = spin(Params(**size, fixes=parse_fixes("conditional-write")))
+    assert (unfixed["record never empty"], fixed["record never empty"]) == ("violated", "holds")
+    guard = dict(size, fixes=parse_fixes("cleanup-guard"))
+    empty = spin(Params(**guard, write_deleted="empty"))
+    rebuild = spin(Params(**guard))
+    assert (empty["record never empty"], rebuild["record never empty"]) == ("violated", "holds")
+
+
+def run(capsys, *argv):
+    code = main(["race", "spin", *argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+SMALL = ["--enactors", "2", "--plans", "3", "--endpoints", "1", "--keep", "1"]
+
+
+def test_json_contract(spin_tools, capsys):
+    code, out, err = run(capsys, *SMALL, "--fix", "cleanup-guard", "--write-deleted", "empty",
+                         "--json")
+    data = json.loads(out)
+    assert (code, err) == (0, "")
+    assert data["agree"] is True
+    for side in ("spin", "checker"):
+        assert data[side]["verdict"] == "violated"
+        assert isinstance(data[side]["states"], int) and data[side]["states"] > 0
+        assert isinstance(data[side]["seconds"], float)
+    assert data["params"]["write_deleted"] == "empty"
+    names = [r["name"] for r in data["properties"]]
+    p = Params(enactors=2, plans=3, endpoints=1, keep=1, fixes=parse_fixes("cleanup-guard"),
+               write_deleted="empty")
+    assert names == [prop.name for prop in properties(p)]
+    assert all(r["agree"] for r in data["properties"])
+
+
+def test_readable_report(spin_tools, capsys):
+    code, out, _ = run(capsys, *SMALL, "--lock")
+    assert code == 0
+    assert "Agree: yes" in out
+    assert "an Enactor waits for a lock" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--enactors", "5"], "--enactors must be between 1 and 4, got 5"),
+    (["--plans", "0"], "--plans must be between 1 and 8, got 0"),
+    (["--endpoints", "x"], "--endpoints must be an integer, got 'x'"),
+    (["--plans", "3", "--keep", "3"], "--keep (3) must be smaller than --plans (3)"),
+    (["--fix", "bogus"], "unknown fix 'bogus'"),
+    (["--write-deleted", "keep"], "--write-deleted must be rebuild or empty, got 'keep'"),
+    (["--check-against", "mine"], "--check-against must be own or applied, got 'mine'"),
+    (["--max-seconds", "0"], "--max-seconds must be between 1 and 3600, got 0"),
+    (["--max-states", "0"], "--max-states must be at least 1, got 0"),
+])
+def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert message in err and err.count("\n") == 1
+
+
+def test_missing_spin_is_exit_3(capsys, monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda tool: None)
+    code, out, err = run(capsys, *SMALL)
+    assert (code, out) == (EXIT_ENVIRONMENT, "")
+    assert "spin is not installed" in err and err.count("\n") == 1
+
+
+def test_checker_budget_is_incomplete_exit_4(spin_tools, capsys):
+    code, out, _ = run(capsys, *SMALL, "--max-states", "10", "--json")
+    data = json.loads(out)
+    assert code == EXIT_INCOMPLETE
+    assert data["agree"] is None and data["checker"]["complete"] is False
+
+
+def test_spin_budget_is_incomplete_and_leaves_nothing(spin_tools, monkeypatch, tmp_path):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    p = Params(enactors=2, plans=3, endpoints=1, keep=1)
+    result = run_spin(p, max_seconds=0.001)
+    assert not result.complete and "budget ran out" in result.reason
+    assert set(spin_verdicts(p, result).values()) == {INCOMPLETE}
+    assert list(tmp_path.iterdir()) == []  # the working directory is gone
+
+
+def test_complete_run_leaves_no_directory(spin_tools, monkeypatch, tmp_path):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    result = cross_check(Params(enactors=1, plans=2, endpoints=1, keep=1))
+    assert result["agree"] is True
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_translation_follows_the_readings():
+    base = dict(enactors=2, plans=3, endpoints=2, keep=1)
+    own, applied = (promela(Params(**base, check_against=c)) for c in CHECK_AGAINST)
+    assert "newest > last ->" in own and "newest > alias[0] ->" in applied
+    rebuild, empty = (promela(Params(**base, write_deleted=w)) for w in WRITE_DELETED)
+    assert "live[1] = 1;" in rebuild and "live[1] = (((deleted >> p) & 1) == 0);" in empty
