@@ -1,11 +1,13 @@
-"""The scenarios' qualitative outcomes: what must emerge from the mechanism, never be written in.
-"It finds the known thing" tests: the collapse that outlives its trigger, the recovery that
-needs both halves of the 4:14 AM action, and the remediations that avoid it."""
+"""The scenarios' outcomes. Qualitative ones come from the mechanism and are not written in: the
+collapse that outlives its trigger, the recovery that needs both halves of the 4:14 AM action,
+and the remediations that avoid it. Comparisons with AWS's times are of three kinds
+(data/calibration.yaml): inputs (equal by construction), fitted (a parameter was fitted to
+them; checked here only to stay fitted) and predicted (the model's own, with its error)."""
 
 import numpy as np
 import pytest
 
-from outage.cascade import clock, netmgr, scenarios
+from outage.cascade import clock, dwfm_fluid, milestones, netmgr, phase, scenarios
 from outage.cascade.dwfm_params import DwfmControls, DwfmParams
 from outage.cascade.netmgr import NetmgrControls
 from outage.cascade.nlb import NlbControls
@@ -53,7 +55,7 @@ def test_as_happened_does_not_recover_before_the_action_and_does_after(runs):
     assert np.all(np.diff(r.dwfm.leased[before]) <= 1e-9)  # no progress at all before 4:14
     restored = r.milestones["all_leases_restored"]
     assert clock.at("04:14") < restored
-    assert abs(restored - clock.at("05:28")) <= 15 * 60
+    assert abs(restored - clock.at("05:28")) <= 60  # fitted: the throttle level was fitted to it
     assert r.dwfm.congested_hosts[r.dwfm.t_s >= clock.at("04:14")].max() == 0
 
 
@@ -83,7 +85,8 @@ def test_backlog_reaches_network_manager_once_leases_are_back_and_drains_by_midm
     assert abs(r.milestones["propagation_latency_elevated"] - restored) <= 20 * 60
     peak = r.netmgr.t_s[np.argmax(r.netmgr.latency_s)]
     assert restored + 3600 < peak < clock.at("10:36")
-    assert abs(r.milestones["network_backlog_cleared"] - clock.at("10:36")) <= 20 * 60
+    # Fitted: the held changes per unleased droplet were fitted to AWS's 10:36 AM.
+    assert abs(r.milestones["network_backlog_cleared"] - clock.at("10:36")) <= 60
     assert runs("no-intervention").milestones["network_backlog_cleared"] is None
 
 
@@ -96,7 +99,8 @@ def test_nlb_loses_capacity_below_load_and_disabling_failover_ends_errors(runs):
     r = runs("as-happened")
     assert r.nlb_min_capacity_fraction < r.nlb.load_fraction
     assert r.milestones["nlb_errors_start"] < clock.at("09:36")
-    assert r.milestones["nlb_errors_end"] == clock.at("09:36")
+    # An input: failover is disabled at 9:36 AM, and the errors stop then by construction.
+    assert abs(r.milestones["nlb_errors_end"] - clock.at("09:36")) <= 60
     assert r.milestones["nlb_errors_start"] > r.milestones["all_leases_restored"]
     # Kept on, failover goes on withdrawing capacity until the backlog is nearly gone.
     kept = runs("failover-kept").milestones["nlb_errors_end"]
@@ -112,13 +116,25 @@ def test_velocity_control_keeps_capacity_above_load(runs):
 
 
 @pytest.mark.slow
-def test_full_fleet_as_happened_lands_near_the_reported_times():
+def test_full_fleet_has_the_one_host_milestones(runs):
+    """The milestones' thresholds are shares, so 100,000 droplets on 100 hosts reach them
+    when 1,000 droplets on one host do (the mean-field model depends on droplets per host)."""
     r = scenarios.run("as-happened")
     assert r.dwfm.fleet_droplets == 100_000
-    targets = {"all_leases_restored": "05:28", "network_backlog_cleared": "10:36", "nlb_errors_end": "09:36"}
-    for name, hhmm in targets.items():
-        assert abs(r.milestones[name] - clock.at(hhmm)) <= 10 * 60, name
-    assert abs(r.milestones["nlb_errors_start"] - clock.at("05:30")) <= 20 * 60
+    for name, t in runs("as-happened").milestones.items():
+        assert r.milestones[name] == pytest.approx(t, abs=1.0), name
+
+
+def test_leases_milestone_does_not_depend_on_fleet_size():
+    """A count threshold ("fewer than half a droplet unleased") moved with the fleet: 5:21 AM
+    at 1,000 droplets, 5:32 AM at 10 million. A share does not."""
+    controls = scenarios.SCENARIOS["as-happened"].dwfm
+    found = []
+    for fleet, hosts in ((1000, 1), (5000, 5)):
+        record = dwfm_fluid.simulate(DwfmParams(fleet_droplets=fleet, dwfm_hosts=hosts), controls, clock.at("07:00"))
+        found.append(milestones.dwfm_milestones(record, clock.DYNAMODB_DNS_RESTORED_S)["all_leases_restored"])
+    assert found[0] == pytest.approx(found[1], abs=1.0)
+    assert milestones.ALL_LEASED_FRACTION == phase.HEALED_FRACTION
 
 
 def test_run_all_shares_one_dwfm_record_per_set_of_controls():
@@ -127,6 +143,6 @@ def test_run_all_shares_one_dwfm_record_per_set_of_controls():
     assert results["as-happened"].dwfm is results["failover-kept"].dwfm
     assert results["as-happened"].dwfm is not results["no-intervention"].dwfm
     alone = scenarios.run("failover-kept", one_host)
-    assert results["failover-kept"].milestones == alone.milestones
+    assert results["failover-kept"].milestones == pytest.approx(alone.milestones, abs=1e-6)
     with pytest.raises(ValueError, match="unknown scenario"):
         scenarios.run_all(["nope"])

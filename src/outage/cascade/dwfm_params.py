@@ -93,9 +93,9 @@ class DwfmControls:
     # Assumption: the EC2 throttles were relaxed from 11:23 AM (AWS summary); the DWFM throttle
     # is taken to end then too.
     throttle_until_s: float = clock.EC2_THROTTLE_RELAXATION_S
-    # Assumption, calibrated: 0.24 establishments per host per second (30% of a host's
-    # workers) brings every lease back at about 5:28 AM; AWS gives no throttle level.
-    throttle_establish_per_host_per_s: float = 0.24
+    # Assumption, fitted to AWS's 5:28 AM (data/calibration.yaml): 0.209 establishments per
+    # host per second (26% of a host's workers); AWS gives no throttle level.
+    throttle_establish_per_host_per_s: float = 0.209
     # Assumption: the throttle is a token bucket 10 establishments deep (discrete-event model
     # only; the fluid model's min(demand, rate) is the deep-bucket limit).
     throttle_bucket_tokens: float = 10.0

@@ -1,26 +1,27 @@
-"""What-if grid: every combination of three operator knobs, run once, for a chart the reader
-turns by hand.
+"""What-if grid: every combination of four operator and design knobs, run once, for a chart the
+reader turns by hand.
 
-Claim: the cascade's outcome is set by three decisions, and each moves a different stage.
-What DWFM does at 4:14 AM (both halves of the action, one, neither, or AWS's queue-size
-admission instead) decides whether leases return; when Network Manager's load is cut decides
-how long its backlog lasts; whether NLB's automatic failover is disabled at 9:36 AM decides when
-the connection errors end. The grid runs every combination through the same chain as
-`scenarios.run` (DWFM -> Network Manager -> NLB), so a page can show any of them without running
-anything.
+Claim: the cascade's outcome is set by a few decisions, and each moves a different stage.
+What DWFM does at 4:14 AM (both halves of the action, one, or neither) and whether it admits
+work by queue size (AWS's remediation, applied here to DWFM) decide whether and when leases
+return; when Network Manager's load is cut decides how long its backlog lasts; whether NLB's
+automatic failover is disabled at 9:36 AM decides when the connection errors end. The grid runs
+every combination through the same chain as `scenarios.run` (DWFM -> Network Manager -> NLB),
+so a page can show any of them without running anything.
 
-    knob DWFM (5)  x  knob Network Manager cut (5)  x  knob NLB failover (2)  = 50 runs
-      5 DWFM runs      25 Network Manager runs         50 NLB runs (each reuses the run above)
+    DWFM action (4) x queue-size admission (2) x Network Manager cut (5) x NLB failover (2) = 80 runs
+           8 DWFM runs          40 Network Manager runs         80 NLB runs (each reuses the run above)
 
-A knob is named data: its control label (with its unit), and choices that each say whether the
-value is AWS's ("AWS"), this site's assumption ("assumed") or a counterfactual ("what-if").
+A knob is named data: its control label (with its unit), an optional note, and choices that
+each say whether the value is AWS's ("AWS"), this site's assumption ("assumed") or a
+counterfactual ("what-if").
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -38,7 +39,8 @@ SOURCES = ("AWS", "assumed", "what-if")
 @dataclass(frozen=True)
 class Choice:
     """One value of a knob: what the control shows, where the value comes from, and the model
-    input it stands for (a `DwfmControls`, `NetmgrControls` or `NlbControls`)."""
+    input it stands for (a `DwfmControls`, a bool for queue-size admission, `NetmgrControls`
+    or `NlbControls`)."""
 
     label: str
     source: str
@@ -53,13 +55,15 @@ class Choice:
 
 @dataclass(frozen=True)
 class Knob:
-    """A control: its label (naming the unit of its values) and its choices; `as_happened` is
-    the index of the choice that the as-happened scenario uses."""
+    """A control: its label (naming the unit of its values), its choices, and a `note` a page
+    prints under the label (what the values rest on, when the choices cannot say it);
+    `as_happened` is the index of the choice that the as-happened scenario uses."""
 
     label: str
     unit: str
     choices: tuple[Choice, ...]
     as_happened: int = 0
+    note: str = ""
 
     def __post_init__(self) -> None:
         if not self.choices:
@@ -82,19 +86,34 @@ def _cut(hhmm: str, source: str) -> Choice:
     return Choice(label, source, NetmgrControls(load_reduction_from_s=at_s))
 
 
-#: The DWFM knob: the 4:14 AM action's halves, or AWS's remediation in place of the action.
-#: The throttle level (0.24 establishments per host per second) is the calibrated assumption of
-#: `DwfmControls`; the queue-size rule is the one of the "queue-admission" scenario.
+#: The DWFM action knob: the 4:14 AM action's halves. The throttle level is the fitted
+#: assumption of `DwfmControls` (establishments per host per second; AWS gives none).
 DWFM_KNOB = Knob(
-    label="DWFM at 4:14 AM PDT (AWS)",
+    label="DWFM action at 4:14 AM PDT (AWS)",
     unit="PDT",
     choices=(
         Choice("throttle + restart (AWS)", "AWS", _AS_HAPPENED.dwfm),
         Choice("restart only (what-if)", "what-if", DwfmControls(restart_at_s=_ACTION_S)),
         Choice("throttle only (what-if)", "what-if", DwfmControls(throttle_from_s=_ACTION_S)),
         Choice("neither (what-if)", "what-if", DwfmControls()),
-        Choice("queue-size admission (what-if)", "what-if", DwfmControls(queue_admission=True)),
     ),
+)
+
+_QUEUE_WAIT_S = DwfmControls().queue_admission_wait_s
+
+#: The queue-size admission knob: DWFM admits new lease work with probability
+#: 1 - wait/limit, on from the start of the run, on top of whatever the action knob does. AWS
+#: plans this rule for EC2's data-propagation systems (remediation R6); applying it to DWFM is
+#: this site's reading, and the limit (a 60 s queue wait) is assumed.
+ADMISSION_KNOB = Knob(
+    label=f"DWFM queue-size admission ({_QUEUE_WAIT_S:.0f} s cap)",
+    unit="s",
+    choices=(
+        Choice("off — as it was (AWS)", "AWS", False),
+        Choice("on (what-if)", "what-if", True),
+    ),
+    note=(f"AWS's fix for EC2, on DWFM: this site's reading.<br>"
+          f"Admits less as the wait grows, none at {_QUEUE_WAIT_S:.0f} s (assumed)."),
 )
 
 #: When Network Manager's normal load is halved (the halving itself is assumed): AWS says only
@@ -122,13 +141,17 @@ NLB_KNOB = Knob(
     ),
 )
 
+#: A combination: one choice index per knob, in `GridSpec.knobs` order.
+Combination = tuple[int, int, int, int]
+
 
 @dataclass(frozen=True)
 class GridSpec:
-    """The knobs of the grid, in the order they feed the chain (DWFM, Network Manager, NLB),
-    and the model parameters every run shares."""
+    """The knobs of the grid, in the order they feed the chain (the two DWFM knobs, Network
+    Manager, NLB), and the model parameters every run shares."""
 
     dwfm: Knob = DWFM_KNOB
+    admission: Knob = ADMISSION_KNOB
     netmgr: Knob = NETMGR_KNOB
     nlb: Knob = NLB_KNOB
     dwfm_params: DwfmParams = field(default_factory=DwfmParams)
@@ -137,23 +160,28 @@ class GridSpec:
     horizon_s: float = clock.HORIZON_S
 
     @property
-    def knobs(self) -> tuple[Knob, Knob, Knob]:
-        return (self.dwfm, self.netmgr, self.nlb)
+    def knobs(self) -> tuple[Knob, Knob, Knob, Knob]:
+        return (self.dwfm, self.admission, self.netmgr, self.nlb)
 
     @property
-    def shape(self) -> tuple[int, int, int]:
+    def shape(self) -> Combination:
         return tuple(len(k.choices) for k in self.knobs)  # type: ignore[return-value]
 
     @property
-    def as_happened(self) -> tuple[int, int, int]:
+    def as_happened(self) -> Combination:
         return tuple(k.as_happened for k in self.knobs)  # type: ignore[return-value]
 
-    def combinations(self) -> Iterator[tuple[int, int, int]]:
-        """Every combination of choice indices, DWFM slowest, NLB fastest."""
-        return itertools.product(*(range(n) for n in self.shape))
+    def combinations(self) -> Iterator[Combination]:
+        """Every combination of choice indices, the DWFM action slowest, NLB fastest."""
+        return itertools.product(*(range(n) for n in self.shape))  # type: ignore[return-value]
+
+    def dwfm_controls(self, action: int, admission: int) -> DwfmControls:
+        """DWFM's inputs for an action choice and a queue-size admission choice."""
+        return replace(self.dwfm.choices[action].controls,
+                       queue_admission=bool(self.admission.choices[admission].controls))
 
 
-#: The grid the notebook runs: 5 x 5 x 2 = 50 combinations at the default 100,000 droplets.
+#: The grid the notebook runs: 4 x 2 x 5 x 2 = 80 combinations at the default 100,000 droplets.
 GRID = GridSpec()
 
 
@@ -162,7 +190,7 @@ class WhatIfRun:
     """One combination's curves (sampled on the grid's `t_s`) and its milestones (model seconds
     since the trigger, None when not reached within the horizon)."""
 
-    choice: tuple[int, int, int]  # index of the chosen value of each knob
+    choice: Combination  # index of the chosen value of each knob
     leased_fraction: np.ndarray  # share of droplets holding a lease
     latency_s: np.ndarray  # Network Manager's propagation latency
     error_fraction: np.ndarray  # share of one NLB's connections that fail
@@ -178,11 +206,9 @@ class WhatIfGrid:
     t_s: np.ndarray
     runs: tuple[WhatIfRun, ...]
 
-    def run(self, choice: tuple[int, int, int]) -> WhatIfRun:
+    def run(self, choice: Combination) -> WhatIfRun:
         """The run of one combination of choice indices."""
-        n_netmgr, n_nlb = self.spec.shape[1:]
-        a, b, c = choice
-        found = self.runs[(a * n_netmgr + b) * n_nlb + c]
+        found = self.runs[int(np.ravel_multi_index(tuple(choice), self.spec.shape))]
         assert found.choice == tuple(choice)
         return found
 
@@ -192,26 +218,30 @@ class WhatIfGrid:
 
 
 def run_grid(spec: GridSpec = GRID, reuse: Iterable[scenarios.CascadeResult] = ()) -> WhatIfGrid:
-    """Run every combination of `spec`'s knobs. DWFM runs once per DWFM choice (all in one
-    integration), Network Manager once per DWFM and Network Manager pair, NLB once per
-    combination. `reuse` takes fluid `scenarios.run` results made with the same DWFM parameters
-    and horizon: a DWFM choice whose controls one of them used takes its record instead of
-    running again. Deterministic. Cost at 100,000 droplets over 15 h: a few seconds for the
-    DWFM runs that are not reused, about 0.1 s per Network Manager or NLB run."""
+    """Run every combination of `spec`'s knobs. DWFM runs once per pair of DWFM choices (all
+    in one integration), Network Manager once per DWFM pair and Network Manager choice, NLB
+    once per combination. `reuse` takes fluid `scenarios.run` results made with the same DWFM
+    parameters and horizon: a DWFM pair whose controls one of them used takes its record
+    instead of running again (the named scenarios cover 5 of the 8 pairs). Deterministic.
+    Cost at 100,000 droplets over 15 h: some 20 s for the 3 DWFM runs no scenario has, about
+    0.3 s per Network Manager and 0.2 s per NLB run."""
     known = {}
     for result in reuse:
         controls = scenarios.SCENARIOS[result.scenario].dwfm
         if len(result.dwfm.t_s) and result.dwfm.t_s[-1] == spec.horizon_s \
                 and result.dwfm.fleet_droplets == spec.dwfm_params.fleet_droplets:
             known[controls] = result.dwfm
-    missing = list(dict.fromkeys(c.controls for c in spec.dwfm.choices if c.controls not in known))
+    pairs = list(itertools.product(*(range(n) for n in spec.shape[:2])))
+    controls_of = {pair: spec.dwfm_controls(*pair) for pair in pairs}
+    missing = list(dict.fromkeys(c for c in controls_of.values() if c not in known))
     if missing:
         known |= dict(zip(missing, dwfm_fluid.simulate_many(spec.dwfm_params, missing, spec.horizon_s)))
-    t_s = known[spec.dwfm.choices[0].controls].t_s
+    t_s = known[controls_of[pairs[0]]].t_s
     runs = []
-    for a, dwfm_choice in enumerate(spec.dwfm.choices):
-        record = known[dwfm_choice.controls]
-        restored_s = float(dwfm_choice.controls.dynamodb_restored_s)
+    for pair in pairs:
+        controls = controls_of[pair]
+        record = known[controls]
+        restored_s = float(controls.dynamodb_restored_s)
         dwfm_found = milestones.dwfm_milestones(record, restored_s)
         for b, netmgr_choice in enumerate(spec.netmgr.choices):
             nm = netmgr.simulate(spec.netmgr_params, netmgr_choice.controls, record)
@@ -221,16 +251,17 @@ def run_grid(spec: GridSpec = GRID, reuse: Iterable[scenarios.CascadeResult] = (
                 lb = nlb.simulate(spec.nlb_params, nlb_choice.controls, nm)
                 found = {"dynamodb_restored": restored_s} | dwfm_found | nm_found
                 found |= milestones.nlb_milestones(lb, spec.nlb_params.error_threshold)
-                runs.append(WhatIfRun((a, b, c), record.leased_fraction, nm.latency_s, lb.error_fraction, found))
+                runs.append(WhatIfRun((*pair, b, c), record.leased_fraction, nm.latency_s, lb.error_fraction,
+                                      found))
     return WhatIfGrid(spec, t_s, tuple(runs))
 
 
 def milestone_table(grid: WhatIfGrid) -> list[dict[str, str]]:
-    """One row per DWFM and Network Manager choice, with the key milestones as PDT clock times:
-    all leases back; propagation latency up (over 10 minutes) and normal again (at most 2
-    minutes; "–" when it never rose); and NLB's connection errors (from–to) for each failover
-    choice. "never" is a milestone not reached by the end of the runs, "none" errors that
-    never start."""
+    """One row per DWFM action, queue-size admission and Network Manager choice, with the key
+    milestones as PDT clock times: all leases back; propagation latency up (over 10 minutes)
+    and normal again (at most 2 minutes; "–" when it never rose); and NLB's connection errors
+    (from–to) for each failover choice. "never" is a milestone not reached by the end of the
+    runs, "none" errors that never start."""
     from outage.cascade.figures import wall_clock
 
     def span(start: float | None, end: float | None) -> str:
@@ -238,15 +269,17 @@ def milestone_table(grid: WhatIfGrid) -> list[dict[str, str]]:
 
     spec = grid.spec
     rows = []
-    for a, b in itertools.product(range(spec.shape[0]), range(spec.shape[1])):
-        first = grid.run((a, b, 0)).milestones
-        row = {"DWFM": spec.dwfm.choices[a].label, "Network Manager": spec.netmgr.choices[b].label,
+    for a, q, b in itertools.product(*(range(n) for n in spec.shape[:3])):
+        first = grid.run((a, q, b, 0)).milestones
+        row = {"DWFM at 4:14 AM": spec.dwfm.choices[a].label,
+               "queue-size admission": spec.admission.choices[q].label,
+               "Network Manager": spec.netmgr.choices[b].label,
                "all leases back": wall_clock(first["all_leases_restored"]),
                "latency up": wall_clock(first["propagation_latency_elevated"]),
                "latency normal": ("–" if first["propagation_latency_elevated"] is None
                                   else wall_clock(first["network_backlog_cleared"]))}
         for c, choice in enumerate(spec.nlb.choices):
-            m = grid.run((a, b, c)).milestones
+            m = grid.run((a, q, b, c)).milestones
             row[f"NLB errors, failover {choice.label}"] = span(m["nlb_errors_start"], m["nlb_errors_end"])
         rows.append(row)
     return rows

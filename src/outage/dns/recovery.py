@@ -1,7 +1,8 @@
 """Recovery summaries, named scenarios, the TTL sweep, and `predict_recovery` for the lab.
 
-Claim: the 15-minute tail after 2:25 AM PDT is one negative TTL long; the positive TTL does
-not shape it, and serve-stale cannot shorten it when the authority answers "empty".
+Claim: the tail after 2:25 AM PDT is one negative TTL long; the positive TTL does not shape
+it, and serve-stale cannot shorten it when the authority answers "empty". With the negative
+TTL assumed at 900 s it is AWS's 15 minutes, a consequence of that assumption, not a finding.
 
     Params --simulate()--> RecoveryRun --summarize()--> RecoverySummary (p50, p99, all, load)
                                       --recovery_curve()--> [CurvePoint(t_s, share)]
@@ -16,7 +17,10 @@ import numpy as np
 from outage.dns.population import Params, RecoveryRun, simulate
 from outage.dns.resolution import OBSERVED_TAIL_S, AnswerMode
 
-# A run "reproduces the tail" when the last client is back within this distance of 900 s.
+# The last client counts as back "near" AWS's 15 minutes within this distance of 900 s. That
+# the default run is near says little: the tail is one negative TTL (plus the clients' own,
+# about 10 s), and the negative TTL is assumed to be 900 s, Route 53's default SOA TTL, so the
+# match follows from that assumption (an `input` comparison in data/calibration.yaml).
 TAIL_TOLERANCE_S = 120.0
 
 
@@ -95,9 +99,10 @@ def summarize(run: RecoveryRun, normal_authoritative_qps: Optional[float] = None
     )
 
 
-def reproduces_observed_tail(summary: RecoverySummary,
-                             tolerance_s: float = TAIL_TOLERANCE_S) -> bool:
-    """True when every client is back within `tolerance_s` of 15 minutes after the fix."""
+def ends_near_observed_tail(summary: RecoverySummary,
+                            tolerance_s: float = TAIL_TOLERANCE_S) -> bool:
+    """True when every client is back within `tolerance_s` of 15 minutes after the fix. With
+    the default negative TTL of 900 s this holds by construction (see TAIL_TOLERANCE_S)."""
     last = summary.all_recovered_s
     return last is not None and abs(last - OBSERVED_TAIL_S) <= tolerance_s
 
@@ -159,7 +164,7 @@ def ttl_sweep(base: Params = Params(), base_seed: int = 0, n_seeds: int = 3,
                 s = summarize(simulate(p, base_seed + i), normal_authoritative_qps=1.0)
                 points.append(SweepPoint(knob, value, base_seed + i, s.p50_recovery_s,
                                          s.p99_recovery_s, s.all_recovered_s,
-                                         reproduces_observed_tail(s)))
+                                         ends_near_observed_tail(s)))
     return points
 
 
