@@ -6,7 +6,11 @@ import functools
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
+import time
 
 import pytest
 
@@ -202,3 +206,41 @@ def test_translation_follows_the_readings():
     assert "newest > last ->" in own and "newest > alias[0] ->" in applied
     rebuild, empty = (promela(Params(**base, write_deleted=w)) for w in WRITE_DELETED)
     assert "live[1] = 1;" in rebuild and "live[1] = (((deleted >> p) & 1) == 0);" in empty
+
+
+def _processes_in(directory) -> list[int]:
+    """Ids of the processes whose working directory is under ``directory`` (Linux /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                cwd = os.readlink(f"/proc/{entry}/cwd")
+            except OSError:
+                continue
+            if cwd.startswith(str(directory)):
+                found.append(int(entry))
+    return found
+
+
+def test_sigterm_stops_spin_and_removes_its_files(spin_tools, tmp_path):
+    # A size whose search lasts many seconds; stop it once pan is searching.
+    argv = [sys.executable, "-m", "outage", "race", "spin", "--enactors", "3", "--plans", "5",
+            "--endpoints", "2", "--json"]
+    proc = subprocess.Popen(argv, env={**os.environ, "TMPDIR": str(tmp_path)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not any((d / "pan.out").exists() for d in tmp_path.iterdir()):
+            assert proc.poll() is None and time.monotonic() < deadline, "pan never started"
+            time.sleep(0.1)
+        assert _processes_in(tmp_path)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130 and out == ""
+    assert "interrupted" in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+    assert _processes_in(tmp_path) == []

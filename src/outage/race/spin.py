@@ -72,9 +72,10 @@ MAX_PLANS = 8
 MAX_ENDPOINTS = 4
 DEFAULT_MAX_SECONDS = 600
 MAX_MAX_SECONDS = 3600
-MEMORY_LIMIT_MB = 4096  # pan's -DMEMLIM: beyond it the search stops and says so
+MEMORY_LIMIT_MB = 2048  # pan's -DMEMLIM: beyond it the search stops and says so
 
 EXIT_AGREE, EXIT_DISAGREE, EXIT_BAD_INPUT, EXIT_ENVIRONMENT, EXIT_INCOMPLETE = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130  # the shell's convention for a run stopped by a signal
 HOLDS, VIOLATED, INCOMPLETE = "holds", "violated", "incomplete"
 
 
@@ -457,6 +458,7 @@ EPILOG = """exit status:
   2  bad input (one line names the parameter)
   3  SPIN or gcc is missing or failed (the machine, not the model)
   4  incomplete: SPIN ran out of --max-seconds or memory, or the checker of --max-states
+  130  interrupted (Ctrl-C or SIGTERM): SPIN's processes are stopped, its files removed
 
 The JSON object has agree (true, false, or null when incomplete), spin and checker (verdict,
 states, seconds) and one row per property. Progress is compared only when SPIN confirms the
@@ -573,6 +575,10 @@ def _command(args) -> int:
         except SpinUnavailable as error:
             print(f"error: {error}", file=sys.stderr)
             return EXIT_ENVIRONMENT
+        except KeyboardInterrupt:
+            print("error: interrupted; SPIN's processes are stopped and its files removed",
+                  file=sys.stderr)
+            return EXIT_INTERRUPTED
     print(json.dumps(result) if args.json else format_result(p, result))
     return exit_status(result)
 
