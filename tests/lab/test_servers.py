@@ -306,3 +306,14 @@ def test_stale_directories_are_only_those_whose_owner_is_gone(tmp_path):
         d.mkdir()
     assert sorted(workdirs.remove_stale(tmp_path)) == sorted([gone, reused])
     assert mine.exists() and other.exists()
+
+
+def test_an_enforced_apparmor_profile_is_named_in_the_start_error(tmp_path):
+    from outage.lab.servers import apparmor_hint
+
+    profiles = tmp_path / "profiles"
+    profiles.write_text("/usr/bin/man (enforce)\nnamed (enforce)\nunbound (complain)\n")
+    assert "AppArmor enforces a profile for named" in apparmor_hint("named", profiles)
+    assert "/etc/apparmor.d/local/usr.sbin.named" in apparmor_hint("named", profiles)
+    assert apparmor_hint("unbound", profiles) == ""  # complain mode refuses nothing
+    assert apparmor_hint("named", tmp_path / "absent") == ""  # no AppArmor

@@ -65,6 +65,21 @@ def race_account(result: dict) -> str:
     return "\n".join(out)
 
 
+def _resends(load: dict) -> str:
+    """One line on what named logged beyond the client questions (Unbound's re-sends)."""
+    groups = [load[g] for g in ("cached", "uncached")]
+    if "resent" not in groups[0]:
+        return "  (counted from named's query log)"
+    resent = sum(g["resent"] for g in groups)
+    unexplained = sum(g["unexplained"] for g in groups)
+    text = (f"  Counted per resolver and question from named's query log: it logged "
+            f"{sum(g['authoritative_lines'] for g in groups)} queries, "
+            f"{resent} of them Unbound re-sending a question named was slow to answer")
+    if unexplained:
+        text += f", and {unexplained} that NO CLIENT QUESTION EXPLAINS"
+    return text + "."
+
+
 def tail_account(result: dict) -> str:
     """The readable account of ``python -m outage lab tail``."""
     k = result["scale"]
@@ -92,6 +107,7 @@ def tail_account(result: dict) -> str:
             f"(RFC 2308 expects {load['expected_cached'][0]} to {load['expected_cached'][1]})",
             f"  without negative caching: {load['uncached']['authoritative_queries']:>5} of "
             f"{load['uncached']['client_queries']} client queries (every one)",
+            _resends(load),
             "",
             "Model: outage.dns.recovery.predict_recovery with the same TTLs (scaled), one "
             "client per resolver, no client cache, fixed 1 s retry. Tolerance: "

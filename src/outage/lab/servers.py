@@ -237,7 +237,7 @@ def _wait_until(ready, proc: subprocess.Popen, what: str, logs: Sequence[Path],
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise ServerError(f"{what} did not start ({_status(proc.returncode)}): "
-                              f"{error_text(logs)}")
+                              f"{error_text(logs)}{apparmor_hint(what)}")
         check_running()  # the servers it depends on
         try:
             if ready():
@@ -293,6 +293,25 @@ def _start(name: str, binary: str, host: str, workdir: Path,
 _ERROR_LINE = re.compile(r"\b(error|critical|fatal|failed|failure|cannot|denied)\b", re.I)
 _NOT_THE_CAUSE = re.compile(r"exiting \(due to fatal error\)|loading configuration: failure",
                             re.I)
+
+
+APPARMOR_PROFILES = Path("/sys/kernel/security/apparmor/profiles")
+
+
+def apparmor_hint(server: str, profiles: Path = APPARMOR_PROFILES) -> str:
+    """A note when AppArmor enforces a profile for ``server`` ("named" or "unbound"), as
+    on Ubuntu: Debian's profiles let named read its configuration only under /etc/bind and
+    write only under /var/lib/bind, /var/cache/bind, and Unbound only under /etc/unbound,
+    /var/lib/unbound, so the lab's temporary directories are refused. "" otherwise."""
+    try:
+        text = profiles.read_text()
+    except OSError:
+        return ""
+    if f"{server} (enforce)" not in text:
+        return ""
+    return (f" (AppArmor enforces a profile for {server}, which may refuse the lab's "
+            f"directories {workdirs.PREFIX}* under the temporary directory: allow them in "
+            f"/etc/apparmor.d/local/usr.sbin.{server}, or put the profile in complain mode)")
 
 
 def error_text(logs: Sequence[Path], lines: int = 3) -> str:
