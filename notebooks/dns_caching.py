@@ -70,7 +70,7 @@ print(f"resolver negative TTL {defaults.resolver_negative_ttl_s:.0f} s; "
       f"(bound {recovery_bound_s(defaults):.0f} s); authority load {s.authoritative_qps_ratio:.3f}x normal")
 
 # %% [markdown]
-# ## Experiment 1: the recovery curve after 2:25 AM PDT
+# ## Experiment 1: clients' recovery curve after 2:25 AM PDT
 #
 # The knob is the seed: five runs with seeds 0 to 4 under the default assumptions, plus the contrast in which every resolver refetched the empty answer in lock-step since 11:48 PM PDT.
 # Expect a ramp over one negative TTL, 900 s, ending near 2:40 AM PDT.

@@ -168,7 +168,7 @@ def read_text(path):
 def paragraphs(text):
     """(heading, sentences) for each paragraph: a table row or a heading stands alone, a list item
     or an admonition starts a new paragraph, and a paragraph's lines are joined and split after
-    '.', '!' or '?'. The heading is the nearest one above."""
+    '.', '!' or '?'. The heading is the nearest one above (a heading's own is itself)."""
     found, lines, heading = [], [], ""
 
     def flush():
@@ -184,6 +184,7 @@ def paragraphs(text):
                 found.append((heading, [stripped]))
             elif stripped.startswith("#"):
                 heading = stripped
+                found.append((heading, [stripped]))
         elif re.match(r"([-*+]|\d+\.)\s", stripped) or stripped.startswith(("!!!", "===", "*Figure")):
             flush()
             lines.append(stripped)
@@ -219,18 +220,19 @@ def _subjects(timeline, event):
 
 
 def unnamed_subjects(text, timeline, models_may_differ=False):
-    """(time, event ids, sentence) for each time of a stated event when neither its sentence, nor
-    the sentence before it in the paragraph (which an "it" may point back to), nor the heading of
-    its section names any subsystem of the events at that time.
+    """(time, event ids, sentence) for each time of a stated event when neither its sentence nor
+    the sentence before it in the paragraph (which an "it" may point back to) names any subsystem
+    of the events at that time.
 
-    With `models_may_differ` (notebook Markdown), a sentence whose context says it is about a
-    model, an assumption or a what-if is not checked: a model's time may equal a stated one by
-    chance ("a Network Manager cut at 6:00 AM" is not Lambda's 6:00 AM)."""
+    With `models_may_differ` (notebook Markdown), a sentence whose context (those two sentences
+    and its section's heading) says it is about a model, an assumption or a what-if is not
+    checked: a model's time may equal a stated one by chance ("a Network Manager cut at 6:00 AM"
+    is not Lambda's 6:00 AM)."""
     by_time, problems = _events_by_time(timeline), []
     for heading, paragraph in paragraphs(prose(text)):
         for i, sentence in enumerate(paragraph):
-            around = " ".join([heading, *paragraph[max(0, i - 1):i + 1]])
-            if models_may_differ and MODEL_WORDS.search(around):
+            around = " ".join(paragraph[max(0, i - 1):i + 1])
+            if models_may_differ and MODEL_WORDS.search(f"{heading} {around}"):
                 continue
             for written, zone, value in clock_times(sentence):
                 events = by_time.get((zone, value), [])
