@@ -183,3 +183,40 @@ def test_controls_integrated_together_match_each_set_alone():
     assert together[0].leased[-1] < 0.1 * p.fleet_droplets < together[2].leased[-1]
     with pytest.raises(ValueError, match="at least one"):
         dwfm_fluid.simulate_many(p, [], horizon_s)
+
+
+@pytest.mark.parametrize("workers", [2, 32])
+def test_des_places_attempts_as_a_fifo_queue_taken_one_at_a_time(workers):
+    """The batched placement gives every attempt the start a one-at-a-time FIFO queue gives:
+    in joining order, each attempt takes the worker free earliest (no earlier than it joins),
+    and costs an establishment if its lease has lapsed by then. Queues long and short, leases
+    held, failing and lapsed, several hosts in one step."""
+    p = DwfmParams(fleet_droplets=400, dwfm_hosts=4, workers_per_host=workers)
+    rng = np.random.default_rng(5)
+    for trial in range(20):
+        fleet = dwfm_des._Fleet(p, DwfmControls(), seed=trial)
+        t0 = 1000.0
+        busy_until = t0 + rng.uniform(-20, 200 if trial % 2 else 10, size=(p.dwfm_hosts, workers))
+        fleet.free_at[:] = np.sort(busy_until, axis=1)
+        joining = rng.choice(p.fleet_droplets, size=rng.integers(1, 60), replace=False)
+        t = t0 + rng.uniform(0, p.renew_work_s, size=len(joining))
+        fleet.lapse_at[joining] = rng.choice([np.inf, t0 - 1.0, t0 + 30.0, t0 + 300.0], size=len(joining))
+        order = np.argsort(fleet.host[joining] * 1e7 + t)
+        d, t = joining[order], t[order]
+        expected = {}
+        free = {h: list(busy_until[h]) for h in range(p.dwfm_hosts)}
+        for di, ti in zip(d, t):
+            h = fleet.host[di]
+            w = int(np.argmin(free[h]))
+            begin = max(ti, free[h][w])
+            work = p.renew_work_s if fleet.lapse_at[di] > begin else p.establish_work_s
+            free[h][w] = begin + work
+            expected[di] = (begin, begin + work, work == p.renew_work_s)
+        fleet.place(d, t, fleet.host[d])
+        for di in d:
+            begin, end, renewal = expected[di]
+            assert fleet.next_at[di] == pytest.approx(end)
+            assert fleet.next_at[di] - fleet.attempt_work[di] == pytest.approx(begin)
+            assert fleet.renewal[di] == renewal
+        for h in range(p.dwfm_hosts):
+            np.testing.assert_allclose(fleet.free_at[h], sorted(free[h]))
