@@ -322,7 +322,8 @@ def run_spin(p: Params, max_seconds: float = DEFAULT_MAX_SECONDS) -> SpinRun:
                 if code != 0:
                     with open(log_path, encoding="utf-8", errors="replace") as f:
                         lines = f.read().strip().splitlines()
-                    first = next((line for line in lines if "rror" in line), lines[-1] if lines else "")
+                    first = next((line for line in lines if "rror" in line),
+                                 lines[-1] if lines else "")
                     raise SpinUnavailable(f"{os.path.basename(argv[0])} failed (exit {code}): "
                                           f"{first.strip()}")
         compiled = time.monotonic()
