@@ -21,17 +21,20 @@ Properties:
 - ``sometimes`` witnesses are assertions that their predicate is false: SPIN finding the
   assertion violated is the witness;
 - ``progress`` (from every reachable state the newest plan can still reach every endpoint,
-  CTL ``AG EF``) is not a linear-time property, so SPIN cannot check it as such. The race's
-  state graph has no cycle (every step moves the Planner or one Enactor strictly forward),
-  and on a finite graph without cycles ``AG EF goal`` holds exactly when every terminal
-  state (no step enabled) satisfies the goal. The translation checks that with a monitor
+  CTL ``AG EF``) is not a linear-time property, so SPIN cannot check it as such. On a
+  finite graph without cycles, ``AG EF goal`` holds exactly when every terminal state (no
+  step enabled) satisfies the goal, and the race's graph should have no cycle (the Planner
+  only publishes newer plans, and a run cannot repeat while the newest plan stays the same
+  without an older plan being written in between, which needs a run that started earlier). The translation checks that with a monitor
   process that runs only on SPIN's ``timeout`` (no other statement executable) and asserts
   the goal; the same SPIN run searches for cycles (non-progress cycles with no progress
   labels: any cycle is one). If SPIN finds a cycle, progress is reported as not expressible
   and left out of the comparison.
 
 One pan binary (compiled with ``-DNP``) checks all of it in one search (``pan -l -c0``: find
-non-progress cycles, do not stop at the first error). Cost: one ``spin -a`` and one gcc
+non-progress cycles, do not stop at the first error). Each assertion sets a hidden flag (not
+part of SPIN's state) when it first fails, so each property is reported once whatever the
+number of states that violate or witness it. Cost: one ``spin -a`` and one gcc
 compile (about a second), then a search linear in SPIN's state count.
 """
 
@@ -103,8 +106,7 @@ def promela(p: Params) -> str:
     """The Promela translation of the race model for ``p`` (one text; no files written)."""
     n, plans, endpoints, keep = p.enactors, p.plans, p.endpoints, p.keep
     cw, cg, ft = (f in p.fixes for f in (CONDITIONAL_WRITE, CLEANUP_GUARD, FENCING_TOKEN))
-    write_deleted = getattr(p, "write_deleted", REBUILD)
-    check_against = getattr(p, "check_against", OWN)
+    write_deleted, check_against = p.write_deleted, p.check_against
     names = {prop.name for prop in properties(p)}
     eps = range(endpoints)
     me = "(_pid - 1)"  # the Planner is process 0, the Enactors 1..n
@@ -432,8 +434,7 @@ def cross_check(p: Params, *, max_seconds: float = DEFAULT_MAX_SECONDS,
         "agree": agree,
         "params": {"enactors": p.enactors, "plans": p.plans, "endpoints": p.endpoints,
                    "keep": p.keep, "fixes": sorted(p.fixes), "lock": p.lock,
-                   "write_deleted": getattr(p, "write_deleted", REBUILD),
-                   "check_against": getattr(p, "check_against", OWN)},
+                   "write_deleted": p.write_deleted, "check_against": p.check_against},
         "spin": {"verdict": spin_verdict, "states": run.states,
                  "seconds": round(run.seconds, 3), "compile_seconds": round(run.compile_seconds, 3),
                  "depth": run.depth, "complete": run.complete, "incomplete_because": run.reason,
