@@ -20,7 +20,7 @@ def test_help_lists_one_meaning_per_exit_code(command):
     done = _lab(command, "--help")
     codes = [line.split()[0] for line in done.stdout.splitlines()
              if line[:3].strip().isdigit() and line.startswith("  ")]
-    assert codes == ["0", "1", "2", "3"]
+    assert codes == ["0", "1", "2", "3", "130,"]
     assert "  0  every measurement agrees with the model" in done.stdout
     assert "  2  bad input" in done.stdout and "  3  environment" in done.stdout
 
@@ -145,13 +145,15 @@ def test_interrupted_lab_stops_everything_it_started(lab, sig):
             time.sleep(0.05)
         assert len(lab.processes()) >= 3
         proc.send_signal(sig)
-        proc.wait(15)
+        _, stderr = proc.communicate(timeout=15)
     finally:
         if proc.poll() is None:
             proc.kill()
-            proc.wait()
-        proc.stderr.close()
-    assert proc.returncode != 0
+            proc.communicate()
+    assert proc.returncode == 128 + sig
+    # One line, no traceback, even though the signal lands in the middle of the run.
+    assert stderr.splitlines() == [("interrupted" if sig == signal.SIGINT else "terminated")
+                                   + "; every server the lab started is stopped"]
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and lab.processes():
         time.sleep(0.05)

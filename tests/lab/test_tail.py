@@ -224,3 +224,27 @@ def test_tail_agrees_on_a_busy_machine(lab, tmp_path):
     assert status == 0, (stderr, result if status == 1 else None)
     assert result["agrees_with_model"] and result["load"]["agrees"]
     assert other.returncode == 0, other_err
+
+
+FETCHES = """
+import json
+from types import SimpleNamespace as NS
+from outage.lab.tail import expected_fetches
+
+def client(times):
+    return NS(asked=[(t, t + 0.001) for t in times])
+steady = [i / 100 for i in range(351)]          # every 10 ms for 3.5 s
+late = [t for t in steady if t >= 0.5]           # started half a second late
+held = [t for t in steady if not 1.0 < t < 2.0]  # held back for a second
+print(json.dumps({"steady": expected_fetches([client(steady)], 2),
+                  "late": expected_fetches([client(late)], 2),
+                  "held": expected_fetches([client(held)], 2),
+                  "two": expected_fetches([client(steady), client(steady)], 3)}))
+"""
+
+
+def test_rfc2308_fetch_bounds_follow_when_each_client_actually_asked(lab):
+    # Entries live N to N + 1 s: over 3.5 s with N = 2 a steady client's resolver fetches
+    # exactly twice; one that asked over a shorter span, or was held back, may fetch once.
+    assert lab.python(FETCHES) == {"steady": [2, 2], "late": [1, 2], "held": [1, 2],
+                                   "two": [2, 4]}

@@ -17,7 +17,8 @@ EXIT_CODES = """exit status:
   0  every measurement agrees with the model
   1  a measurement disagrees with the model
   2  bad input (a parameter out of range; one line naming it)
-  3  environment: named or unbound missing, not BIND 9 or Unbound, failing or stopped (one line, its own error text), or output unwritable"""
+  3  environment: named or unbound missing, not BIND 9 or Unbound, failing or stopped (one line, its own error text), or output unwritable
+  130, 143  interrupted by Ctrl-C or SIGTERM; everything the lab started is stopped"""
 
 
 class EnvironmentFailure(Exception):
@@ -108,6 +109,13 @@ def _run(args, experiment, account, verdict) -> int:
         _check_tools(args.tool_path)
         _stop_on_sigterm()
         result = experiment()
+    except KeyboardInterrupt:
+        print("interrupted; every server the lab started is stopped", file=sys.stderr)
+        return 128 + signal.SIGINT
+    except SystemExit as exit_:
+        if exit_.code == 128 + signal.SIGTERM:
+            print("terminated; every server the lab started is stopped", file=sys.stderr)
+        raise
     except EnvironmentFailure as error:
         return _fail(str(error))
     except (ServerError, MissingTool, OSError) as error:

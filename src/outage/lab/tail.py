@@ -370,10 +370,30 @@ def measure(settings: TailSettings, *, tool_path: str | None = None) -> dict:
     return {"settings": settings_out,
             "load": {"neg_ttl_lab_s": n_load, "window_lab_s": round(window, 3),
                      "poll_lab_s": s.poll_lab_s, **groups,
-                     # RFC 2308: each caching resolver asks again only when its entry
-                     # expires, after N to N + 1 s (the whole-second clock).
-                     "expected_cached": [s.load_resolvers * math.ceil(window / (n_load + 1)),
-                                         s.load_resolvers * math.ceil(window / n_load)]}}
+                     "expected_cached": expected_fetches(load["cached"], n_load)}}
+
+
+def expected_fetches(clients: list[Client], neg_ttl_s: int) -> list[int]:
+    """[fewest, most] fetches RFC 2308 allows the caching resolvers of ``clients``, from the
+    times their clients actually asked (one client per resolver, one name).
+
+    Each resolver fetches at its client's first question, then again at the first question
+    after the entry expired. The entry lives N to N + 1 s (the whole-second clock), so two
+    fetches are at least N s apart and at most N + 1 s plus the client's longest wait
+    between two questions (a client the machine held back waits longer; it cannot widen
+    the bound more than it was held back). Over a span S of questions that gives from
+    1 + floor(S / (N + 1 + gap)) to 1 + floor(S / N) fetches per resolver.
+    """
+    low = high = 0
+    for c in clients:
+        sends = [sent for sent, _ in c.asked]
+        if not sends:
+            continue
+        span = sends[-1] - sends[0]
+        gap = max((b[0] - a[0] for a, b in zip(c.asked, c.asked[1:])), default=0.0)
+        low += 1 + math.floor(span / (neg_ttl_s + 1 + gap))
+        high += 1 + math.floor(span / neg_ttl_s)
+    return [low, high]
 
 
 def resolver_hosts(n: int) -> list[str]:
