@@ -147,6 +147,8 @@ class EnactorProcess:
         while not ready and time.monotonic() < deadline:
             check_running()  # a server that died is named at once, not after the timeout
             ready, _, _ = select.select([self.proc.stdout], [], [], 0.05)
+            if not ready and self.proc.poll() is not None:
+                break  # the Enactor itself is gone
         line = self.proc.stdout.readline() if ready else ""
         if not line:
             raise RuntimeError(f"{self.name} gave no reply to {op!r} within {timeout_s:g} s "
