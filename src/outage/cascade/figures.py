@@ -369,25 +369,35 @@ def phase_map(diagram: PhaseDiagram, params: DwfmParams = DwfmParams(),
     return fig
 
 
-# --- What-if chart: every combination drawn once, three controls that combine ----------------
+# --- What-if chart: every combination drawn once, four controls that combine ----------------
 #
 # Plotly's controls cannot read each other's state, so a control that set `visible` for "its
 # value with the others' current values" would need to know them. Instead each knob owns one
-# trace attribute that hides a trace on its own, and a trace shows only when all three let it:
-#   DWFM knob            -> `visible` (every trace belongs to one DWFM choice)
+# trace attribute that hides a trace on its own, and a trace shows only when all four let it:
+#   DWFM action knob     -> `visible` (every trace but the grey ones belongs to one action)
+#   queue admission knob -> `xaxis` of rows 1-3: home, or a hidden overlay x axis of the same
+#                           row whose range (2100) no trace reaches
 #   Network Manager knob -> `x0` of rows 2-3: home at the trigger, or parked years off the axis
 #   NLB failover knob    -> `yaxis` of row 3: home, or a hidden overlay axis whose range the
 #                           data never reach
-# The axes' ranges are fixed (no zoom), so a parked trace can never come into view.
+# Each row has its own parked x axis, overlaying the row's own: a trace moved to another row's
+# overlay would take the hover of its row's plot area. The axes' ranges are fixed (no zoom), so
+# a parked trace can never come into view, and what is out of range takes no hover.
 
 #: Where a parked trace starts: far before any axis range of the figure.
 PARKED_X0 = "2000-01-01 00:00:00"
 #: The hidden overlay axis of row 3 that a trace of a failover choice not shown is moved to.
 PARKED_YAXIS = "y4"
-#: Figure height and top margin (the three controls and their labels sit in the margin).
-WHAT_IF_HEIGHT_PX = 900
-WHAT_IF_TOP_PX = 196
+#: Each row's x axis and the hidden overlay x axis a trace of a queue admission choice not
+#: shown is moved to; its range is long after the runs (and `PARKED_X0`), so that what it
+#: parks lies to the left of the figure, never sticking out on the right.
+PARKED_XAXES = {"x": "x4", "x2": "x5", "x3": "x6"}
+PARKED_XRANGE = ["2100-01-01 00:00:00", "2100-01-02 00:00:00"]
+#: Figure height and top margin (the four controls and their labels sit in the margin).
+WHAT_IF_HEIGHT_PX = 1000
+WHAT_IF_TOP_PX = 296
 _CONTROL_ROW_PX = 62  # label line plus dropdown, per control
+_NOTE_LINE_PX = 15  # each line of a knob's note, between its label and its dropdown
 _BAND = 0.22  # share of each row's height above its data, kept for the milestone line
 # A control keeps its own light fill and dark text in both colour schemes (figures.js re-colours
 # the page's text, which would vanish on the fill), and is opaque where its list opens.
@@ -417,14 +427,15 @@ def _what_if_milestones(run: WhatIfRun, end_s: float) -> tuple[str, str, str]:
 
 def what_if_chart(grid: WhatIfGrid, stride: int = 3) -> go.Figure:
     """Leases held (top), Network Manager's propagation latency (middle) and one NLB's
-    connection errors (bottom) for every combination of `grid`'s three knobs, with one
-    dropdown per knob; the as-happened run stays in grey for comparison, and each row prints
-    its milestone for the chosen combination, and a dotted vertical where the chosen action of
-    the knob acting on it happens. Curves are drawn every `stride` samples of the grid's
-    records. Trace `meta` holds each trace's
-    `row` and `choice` (a knob index, or None where the row does not depend on that knob)."""
+    connection errors (bottom) for every combination of `grid`'s four knobs, with one
+    dropdown per knob (stacked, each under its label and note); the as-happened run stays in
+    grey for comparison, and each row prints its milestone for the chosen combination, and a
+    dotted vertical where the chosen action of the knob acting on it happens. Curves are drawn
+    every `stride` samples of the grid's records. Trace `meta` holds each trace's `row` and
+    `choice` (one entry per knob: its choice index, or None where the trace does not depend
+    on that knob)."""
     spec = grid.spec
-    n_dwfm, n_netmgr, n_nlb = spec.shape
+    n_knobs = len(spec.knobs)
     t_s = np.asarray(grid.t_s, float)[::stride]
     start, end = float(grid.t_s[0]), float(grid.t_s[-1])
     x = _time_x(t_s)
@@ -437,10 +448,12 @@ def what_if_chart(grid: WhatIfGrid, stride: int = 3) -> go.Figure:
     rows = {1: ("leased_fraction", 1.0, 3, _BLUE, "%{y:.1%} of droplets leased"),
             2: ("latency_s", 1 / 60, 1, _ORANGE, "propagation latency %{y:.0f} min"),
             3: ("error_fraction", 1.0, 3, _RED, "%{y:.1%} of connections fail")}
+    # The knobs each row depends on: both DWFM knobs for the leases, Network Manager's cut too
+    # for the latency, and NLB's failover too for the errors.
+    row_knobs = {1: 2, 2: 3, 3: 4}
 
-    def depends(row: int, choice: tuple[int, int, int]) -> tuple[int | None, ...]:
-        a, b, c = choice
-        return (a, None, None) if row == 1 else (a, b, None) if row == 2 else (a, b, c)
+    def depends(row: int, choice: tuple[int, ...]) -> tuple[int | None, ...]:
+        return tuple(v if k < row_knobs[row] else None for k, v in enumerate(choice))
 
     def curve(run, row: int, name: str, colour: str, **extra) -> go.Scatter:
         attribute, scale, digits, _, hover = rows[row]
@@ -472,18 +485,20 @@ def what_if_chart(grid: WhatIfGrid, stride: int = 3) -> go.Figure:
                 textfont=dict(size=12), meta=dict(meta, milestone=True),
             ), row=row, col=1)
 
-    # Where each knob acts: a dotted vertical at its chosen time, in the row it acts on.
+    # Where a knob acts at a time: a dotted vertical at its chosen time, in the row it acts on.
+    # (Queue-size admission is a design, on from the start: it has no line.)
     acts = (
-        (spec.dwfm, 1, lambda c: c.restart_at_s if c.restart_at_s is not None else c.throttle_from_s),
-        (spec.netmgr, 2, lambda c: c.load_reduction_from_s),
-        (spec.nlb, 3, lambda c: c.failover_disabled_from_s),
+        (0, 1, lambda c: c.restart_at_s if c.restart_at_s is not None else c.throttle_from_s),
+        (2, 2, lambda c: c.load_reduction_from_s),
+        (3, 3, lambda c: c.failover_disabled_from_s),
     )
-    for k, (knob, row, time_of) in enumerate(acts):
+    for k, row, time_of in acts:
+        knob = spec.knobs[k]
         for v, choice in enumerate(knob.choices):
             at_s = time_of(choice.controls)
             if at_s is None:
                 continue
-            knobs = [None, None, None]
+            knobs = [None] * n_knobs
             knobs[k] = v
             fig.add_trace(go.Scatter(
                 x0=_iso(at_s), dx=0, y=[0, tops[row] * (1 - _BAND)], mode="lines", hoverinfo="skip",
@@ -493,30 +508,25 @@ def what_if_chart(grid: WhatIfGrid, stride: int = 3) -> go.Figure:
 
     metas = [trace.meta for trace in fig.data]
     homes = [trace.x0 for trace in fig.data]
-    as_happened = spec.as_happened
+    home_x = [trace.xaxis or "x" for trace in fig.data]
+    home_y = [trace.yaxis or "y" for trace in fig.data]
 
     def depends_on(i: int, k: int) -> bool:
         return not metas[i].get("reference") and metas[i]["choice"][k] is not None
 
-    def visible(a: int) -> list[bool]:
-        return [not depends_on(i, 0) or metas[i]["choice"][0] == a for i in range(len(metas))]
+    # What knob k's choice v gives each trace that depends on it, attribute by attribute.
+    attribute = ("visible", "xaxis", "x0", "yaxis")
+    parked = (lambda i: False, lambda i: PARKED_XAXES[home_x[i]], lambda i: PARKED_X0, lambda i: PARKED_YAXIS)
+    at_home = (lambda i: True, lambda i: home_x[i], lambda i: homes[i], lambda i: home_y[i])
+    moved = [[i for i in range(len(metas)) if depends_on(i, k)] for k in range(n_knobs)]
 
-    moved_x = [i for i in range(len(metas)) if depends_on(i, 1)]
-    moved_y = [i for i in range(len(metas)) if depends_on(i, 2)]
-
-    def x0s(b: int) -> list[str]:
-        return [homes[i] if metas[i]["choice"][1] == b else PARKED_X0 for i in moved_x]
-
-    def yaxes(c: int) -> list[str]:
-        return [("y3" if metas[i]["choice"][2] == c else PARKED_YAXIS) for i in moved_y]
+    def values(k: int, v: int) -> list:
+        return [at_home[k](i) if metas[i]["choice"][k] == v else parked[k](i) for i in moved[k]]
 
     # The starting state: as happened.
-    for i, shown in enumerate(visible(as_happened[0])):
-        fig.data[i].visible = shown
-    for i, value in zip(moved_x, x0s(as_happened[1])):
-        fig.data[i].x0 = value
-    for i, value in zip(moved_y, yaxes(as_happened[2])):
-        fig.data[i].yaxis = value
+    for k, v in enumerate(spec.as_happened):
+        for i, value in zip(moved[k], values(k, v)):
+            fig.data[i][attribute[k]] = value
 
     plot_px = WHAT_IF_HEIGHT_PX - WHAT_IF_TOP_PX - 60
 
@@ -524,23 +534,27 @@ def what_if_chart(grid: WhatIfGrid, stride: int = 3) -> go.Figure:
         return 1 + px / plot_px
 
     menus, labels = [], []
-    controls = (
-        (spec.dwfm, lambda v: dict(method="restyle", args=[{"visible": visible(v)}])),
-        (spec.netmgr, lambda v: dict(method="restyle", args=[{"x0": x0s(v)}, moved_x])),
-        (spec.nlb, lambda v: dict(method="restyle", args=[{"yaxis": yaxes(v)}, moved_y])),
-    )
-    for k, (knob, action) in enumerate(controls):
-        top_px = WHAT_IF_TOP_PX - 8 - k * _CONTROL_ROW_PX
+    top_px = WHAT_IF_TOP_PX - 8
+    for k, knob in enumerate(spec.knobs):
         labels.append(dict(
             text=f"<b>{knob.label}</b>", x=0, xref="paper", xanchor="left", y=above(top_px), yref="paper",
             yanchor="top", showarrow=False, font=dict(size=12), align="left",
         ))
+        note_px = 0
+        if knob.note:
+            note_px = _NOTE_LINE_PX * (knob.note.count("<br>") + 1)
+            labels.append(dict(
+                text=knob.note, x=0, xref="paper", xanchor="left", y=above(top_px - 17), yref="paper",
+                yanchor="top", showarrow=False, font=dict(size=11), align="left",
+            ))
         menus.append(dict(
-            type="dropdown", direction="down", x=0, xanchor="left", y=above(top_px - 18), yanchor="top",
-            active=knob.as_happened, showactive=True, pad=dict(l=0, r=0, t=0, b=0),
+            type="dropdown", direction="down", x=0, xanchor="left", y=above(top_px - 18 - note_px),
+            yanchor="top", active=knob.as_happened, showactive=True, pad=dict(l=0, r=0, t=0, b=0),
             font=dict(size=12, color=_MENU_INK), bgcolor=_MENU_FILL, bordercolor="#8c8c8c",
-            buttons=[dict(label=choice.label, **action(v)) for v, choice in enumerate(knob.choices)],
+            buttons=[dict(label=choice.label, method="restyle", args=[{attribute[k]: values(k, v)}, moved[k]])
+                     for v, choice in enumerate(knob.choices)],
         ))
+        top_px -= _CONTROL_ROW_PX + note_px
     # Menus drawn later sit on top: the first control's list must open over the others.
     fig.update_layout(updatemenus=menus[::-1], annotations=list(fig.layout.annotations) + labels,
                       height=WHAT_IF_HEIGHT_PX, margin=dict(t=WHAT_IF_TOP_PX), showlegend=False,
@@ -555,4 +569,10 @@ def what_if_chart(grid: WhatIfGrid, stride: int = 3) -> go.Figure:
                      range=[0, tops[1]], row=1, col=1)
     fig.update_yaxes(title_text="latency (min)", range=[0, tops[2]], row=2, col=1)
     fig.update_yaxes(title_text="NLB errors (%)", tickformat=".0%", range=[0, tops[3]], row=3, col=1)
+    # The queue admission knob's parked x axes, one per row, added last so that the time axes'
+    # settings above leave them alone.
+    for axis, hidden in PARKED_XAXES.items():
+        row_y = "y" + axis[1:]
+        fig.update_layout({"xaxis" + hidden[1:]: dict(
+            overlaying=axis, anchor=row_y, visible=False, type="date", range=PARKED_XRANGE, fixedrange=True)})
     return fig

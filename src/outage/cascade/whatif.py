@@ -112,8 +112,8 @@ ADMISSION_KNOB = Knob(
         Choice("off — as it was (AWS)", "AWS", False),
         Choice("on (what-if)", "what-if", True),
     ),
-    note=(f"AWS's fix for EC2, on DWFM: this site's reading.<br>"
-          f"Admits less as the wait grows, none at {_QUEUE_WAIT_S:.0f} s (assumed)."),
+    note=("AWS's remediation for EC2, here on DWFM<br>"
+          f"(this site's reading); the {_QUEUE_WAIT_S:.0f} s cap is assumed"),
 )
 
 #: When Network Manager's normal load is halved (the halving itself is assumed): AWS says only
