@@ -1,6 +1,6 @@
 """Run the browser tests many times in a row against one build, and count the failures.
 
-    .venv/bin/python benchmarks/browser_stability.py [RUNS] [--busy]
+    .venv/bin/python benchmarks/browser_stability.py [RUNS] [--busy] [--logs DIR]
 
 The site is built once (for a fixed local port); each run is a separate pytest process over
 every test marked `browser`. With --busy, two CPU burners run throughout, as on a machine that
@@ -26,8 +26,10 @@ def _burn() -> None:
 
 
 def main() -> int:
-    runs = int(next((a for a in sys.argv[1:] if a.isdigit()), "20"))
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 20
     busy = "--busy" in sys.argv
+    # --logs DIR keeps the whole output of every failed run.
+    log_dir = sys.argv[sys.argv.index("--logs") + 1] if "--logs" in sys.argv else None
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -53,7 +55,10 @@ def main() -> int:
                 print(f"run {i:2d}: exit {result.returncode}  {time.monotonic() - start:5.0f} s  {summary}",
                       flush=True)
                 if result.returncode:
-                    print(result.stdout[-3000:], flush=True)
+                    failures = [line for line in result.stdout.splitlines() if line.startswith("FAILED")]
+                    print("\n".join(failures), flush=True)
+                    if log_dir:
+                        (Path(log_dir) / f"run-{i:02d}.log").write_text(result.stdout + result.stderr)
         finally:
             for b in burners:
                 b.terminate()
