@@ -10,8 +10,9 @@ from outage.cli import CliError
 
 _DEFAULTS = DwfmParams()
 _PER_HOST = _DEFAULTS.fleet_droplets // _DEFAULTS.dwfm_hosts
-# The discrete-event model walks every droplet; beyond this it takes minutes, not seconds.
-DES_MAX_DROPLETS = 20_000
+# The discrete-event model walks every droplet: 100,000 over 15 h take about 10 s of CPU
+# (benchmarks/cascade_bench.py), the cost grows with droplets x hours, minutes beyond this.
+DES_MAX_DROPLETS = 100_000
 # The fluid model costs about 0.8 s per simulated hour plus about 1.2 ms per DWFM host per hour
 # (benchmarks/cascade_bench.py; memory is a few hundred bytes per host per state row, under
 # 50 MB here). At 1,000 hosts the default 15 h take about 30 s and 48 h about 100 s; beyond that

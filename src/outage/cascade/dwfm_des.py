@@ -53,6 +53,9 @@ from outage.cascade.records import DwfmRecord, rates
 
 # Offset per host in combined (host, time) sort keys: above any model time in seconds.
 _HOST_KEY = 1e7
+# A step looks for due events among the droplets whose event was due within this many seconds
+# when last it scanned them all (a scan of every droplet per step would cost more).
+_WINDOW_S = 30.0
 
 
 def simulate(
@@ -76,7 +79,10 @@ def simulate(
     step_s = min(p.renew_work_s, p.establish_work_s)
     inputs = [float(c.dynamodb_restored_s), c.restart_at_s, c.throttle_from_s, c.throttle_until_s]
     cuts = [t for t in inputs if t is not None and 0 < t < end_s]
-    edges = np.unique(np.concatenate([np.arange(0.0, end_s, step_s), samples, cuts]))
+    # Before DynamoDB returns no attempt joins a queue (checks fail fast), so only the samples
+    # cut the steps there.
+    grid = np.arange(0.0, end_s, step_s)
+    edges = np.unique(np.concatenate([grid[grid >= fleet.restored_s], samples, cuts]))
     is_sample = np.isin(edges, samples)
     rows = []
     for i, t0 in enumerate(edges):
@@ -131,6 +137,7 @@ class _Fleet:
         # Queued renewals whose lease lapses before they start: (time, host), added to `work`.
         self.lapsing_t, self.lapsing_h = np.empty(0), np.empty(0, int)
         self.counts = np.zeros(3)  # established, renewed, timed out
+        self.window, self.window_end = np.arange(n), -np.inf  # droplets that may be due before window_end
 
     # --- the mechanism's rules ---------------------------------------------------------
 
@@ -181,6 +188,7 @@ class _Fleet:
         self.next_check(dropped, np.full(len(dropped), t))
         self.free_at[congested] = t
         self.work[congested] = 0.0
+        self.window_end = -np.inf  # dropped attempts' droplets may be due sooner now
         keep = ~congested[self.lapsing_h]
         self.lapsing_t, self.lapsing_h = self.lapsing_t[keep], self.lapsing_h[keep]
 
@@ -190,7 +198,10 @@ class _Fleet:
         """Handle every event in [t0, t1); t1 - t0 is at most the shortest attempt."""
         up, throttled = t0 >= self.restored_s, self.c.throttled(t0)
         rules = throttled or self.c.queue_admission
-        due = np.flatnonzero(self.next_at < t1)
+        if t1 > self.window_end:
+            self.window_end = max(t1, t0 + _WINDOW_S)
+            self.window = np.flatnonzero(self.next_at < self.window_end)
+        due = self.window[self.next_at[self.window] < t1]
         while len(due):
             ending = self.attempting[due]
             ended = due[ending]
