@@ -14,7 +14,8 @@ empty, negative caching keeps the authoritative server quiet. The DNS model
 
 Time is scaled: ``scale`` real seconds per lab second (100: 900 s -> 9 s). Each resolver's
 entry is fetched at its own moment, spread evenly over one negative TTL before the fix
-(u_i = (i + 1/2) N / R): the DNS model's uniform entry-age assumption, made deterministic.
+(u_i = (i + 1/2) N / R, but at least FETCH_LEAD_S): the DNS model's uniform entry-age
+assumption, made deterministic.
 Assumption: one client per resolver, no client-side cache (the model's ``jvm_share=0``), and
 clients retrying every ``poll_real_s`` (the model's ``fixed`` 1 s policy).
 
@@ -77,6 +78,10 @@ CLIENT_TIMEOUT_S = 5.0
 # A measured client starts polling this long (lab s) before its entry can expire at the
 # earliest, so that 24 clients polling every 10 ms do not starve each other on a busy machine.
 POLL_LEAD_S = 0.5
+# The youngest entry is fetched at least this long (lab s) before the fix; evenly spread
+# ages would put it 0.5 N / R before (0.25 s for N = 2, R = 4), which a busy machine can
+# delay past the fix. Moves at most one or two caches, by under 0.15 s.
+FETCH_LEAD_S = 0.3
 
 # Bounds of the command-line parameters, each with its reason.
 SCALE_RANGE = (1.0, 100.0)
@@ -312,7 +317,7 @@ def measure(settings: TailSettings, *, tool_path: str | None = None) -> dict:
         t0 = time.time() + 0.5
         fix_at = t0 + max(ns) + 0.5
         stop_at = fix_at + max(ns) + 3.0
-        clients = {n: [Client(res, z.name, fix_at - n + (i + 0.5) * n / s.resolvers, fix_at,
+        clients = {n: [Client(res, z.name, fix_at - entry_age(i, n, s.resolvers), fix_at,
                               stop_at, s.poll_lab_s, idle_until_fix=True, neg_ttl_s=n)
                        for i, res in enumerate(caching)] for n, z in zip(ns, zones)}
         # The count runs over the whole outage: from t0 until the fix, then stops.
@@ -350,7 +355,8 @@ def measure(settings: TailSettings, *, tool_path: str | None = None) -> dict:
                                              else round(c.recovered_at - fix_at, 3)),
                              "answered_s": (None if c.recovered_at is None
                                             else round(c.asked[-1][1] - fix_at, 3)),
-                             "last_empty_s": round(c.last_empty_at - fix_at, 3),
+                             "last_empty_s": (None if c.last_empty_at is None
+                                              else round(c.last_empty_at - fix_at, 3)),
                              "unbound_rule_s": round(max(expires - fix_at, 0.0), 3),
                              "unbound_rule_latest_s": round(max(latest - fix_at, 0.0), 3)})
             count = match_queries(logged, clients[n], z.name)
@@ -394,6 +400,13 @@ def expected_fetches(clients: list[Client], neg_ttl_s: int) -> list[int]:
         low += 1 + math.floor(span / (neg_ttl_s + 1 + gap))
         high += 1 + math.floor(span / neg_ttl_s)
     return [low, high]
+
+
+def entry_age(i: int, neg_ttl_s: int, resolvers: int) -> float:
+    """How long before the fix resolver ``i`` fetches the empty answer (lab s): ages spread
+    evenly over one negative TTL, (R - i - 1/2) N / R, but at least FETCH_LEAD_S, so that a
+    client the machine holds back a little still asks before the fix."""
+    return max((resolvers - i - 0.5) * neg_ttl_s / resolvers, FETCH_LEAD_S)
 
 
 def resolver_hosts(n: int) -> list[str]:
@@ -448,6 +461,8 @@ def _within_rule(t: float, c: dict) -> bool:
     latest = c.get("unbound_rule_latest_s", earliest)
     answered = c.get("answered_s", t)
     last_empty = c.get("last_empty_s", t)
+    if answered is None or last_empty is None:
+        return False  # never saw the empty answer (asked first after the fix), or never back
     return answered >= earliest - RULE_TOLERANCE_S and last_empty <= latest + RULE_TOLERANCE_S
 
 
