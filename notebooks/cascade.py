@@ -24,7 +24,10 @@
 # This is a *metastable failure*: a state that outlives its trigger and needs outside help to leave (Bronson et al., HotOS 2021; Huang et al., OSDI 2022).
 # This notebook builds the smallest models in which that behaviour comes out of the mechanism, with the operators' actions as inputs and every unpublished number a named assumption.
 #
-# You will see: leases, queues and goodput through the night against the real milestones; that each half of the 4:14 AM action fails on its own; a discrete-event simulation agreeing with the fleet-scale fluid model; the Network Manager tail and the NLB capacity loss; AWS's two remediations as counterfactuals; a phase diagram of outage length against fleet size; and a chart whose knobs you turn yourself.
+# You will see: leases, queues and goodput through the night against the real milestones; that each half of the 4:14 AM action fails on its own; a discrete-event simulation agreeing with the fleet-scale fluid model; the Network Manager tail and the NLB capacity loss; AWS's two remediations as counterfactuals; a phase diagram of outage length against fleet size; a chart whose knobs you turn yourself; and, last, which of AWS's times the model was fitted to and how far it misses the others.
+
+Every comparison with one of AWS's times is one of three kinds, named the same way here, in the chapters and by `python -m outage cascade run`: **input** (an action time fed in, or a time that equals one by construction), **fitted** (a parameter was fitted to it) or **predicted** (nothing was set to make it agree).
+Two parameters are fitted, each to one time: the 4:14 AM throttle level to 5:28 AM and the held network changes to 10:36 AM; the calibration ledger, `data/calibration.yaml`, records both.
 
 # %% [markdown]
 # ## The model
@@ -50,12 +53,14 @@
 # Class-$x$ attempts complete at rate $Q_x \min(K/W, 1/w_x)$ and succeed when $S + w_x \le \tau$.
 # The discrete-event model simulates every droplet, attempt and worker.
 #
-# **Inputs**: DynamoDB unreachable 11:48 PM–2:25 AM PDT [S]; at 4:14 AM PDT the hosts whose wait exceeds $\tau$ restart (queues emptied) and establishments are throttled to $r$ per host per second [S; $r$ calibrated, below].
+# **Inputs**: DynamoDB unreachable 11:48 PM–2:25 AM PDT [S]; at 4:14 AM PDT the hosts whose wait exceeds $\tau$ restart (queues emptied) and establishments are throttled to $r$ per host per second [S; $r$ fitted to AWS's 5:28 AM, Experiment 8].
 #
 # **Network Manager** (`outage.cascade.netmgr`): a droplet without a lease accrues held propagations. When its lease returns they are ready, but DWFM issues them only with what its lease work leaves over: idle workers, and tokens of the 4:14 AM throttle that establishments do not use. So they reach Network Manager when re-leasing is nearly done, the moment the summary gives for launches succeeding again. With normal load at 62.5% of capacity, the backlog drains with the spare 37.5%.
 # **NLB** (`outage.cascade.nlb`): Little's law turns Network Manager's latency into a share $u$ of targets whose state has not arrived; they fail checks half the time; each result change costs 50 checks; at checker utilisation $\rho > 1$ checks run $(\rho - 1)$ intervals late; lateness triggers AZ failover, withdrawing up to two AZs of three; errors when capacity falls below the load (55%).
 #
-# Every value is in the assumptions table at the end, read from the file the methodology page shows.
+# Milestones are threshold crossings in the records: "all leases back" is the first time 99.9% of droplets hold a lease, a share, so it is the same for any fleet size.
+
+Every value is in the assumptions table at the end, read from the file the methodology page shows.
 
 # %% [markdown]
 # ## Implementation
@@ -67,7 +72,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from outage.cascade import clock, dwfm_des, dwfm_fluid, figures, milestones, netmgr, nlb, phase, scenarios
+from outage.cascade import (calibration, clock, dwfm_des, dwfm_fluid, figures, milestones, netmgr, nlb, phase,
+                            scenarios, validation)
 from outage.cascade.assumptions import load_assumptions
 from outage.cascade.dwfm_params import DwfmParams
 from outage.cascade.figures import wall_clock
@@ -76,6 +82,8 @@ results = scenarios.run_all()
 for name in ("as-happened", "no-intervention", "queue-admission", "velocity-control"):
     found = {k: wall_clock(v) for k, v in results[name].milestones.items()}
     print(f"{name:17s}", ", ".join(f"{k} {v}" for k, v in found.items()))
+kinds = calibration.milestone_kinds("as-happened", results["as-happened"].milestones)
+print("kinds (as happened):", ", ".join(f"{k} {v}" for k, v in kinds.items()))
 
 # %% [markdown]
 # The figures come from `outage.cascade.figures`, which draws the records `scenarios.run` returns.
@@ -90,7 +98,7 @@ for name in ("as-happened", "no-intervention", "queue-admission", "velocity-cont
 # %%
 happened = results["as-happened"]
 print(f"lowest share leased {happened.dwfm.leased_fraction.min():.1%}; "
-      f"all leases back {wall_clock(happened.milestones['all_leases_restored'])} (AWS 5:28 AM); "
+      f"all leases back {wall_clock(happened.milestones['all_leases_restored'])} (AWS 5:28 AM, fitted); "
       f"no intervention at 2:48 PM: {results['no-intervention'].dwfm.leased_fraction[-1]:.1%} leased")
 
 # %% tags=["figure:cascade-dwfm"]
@@ -101,7 +109,7 @@ figures.dwfm_chart(happened.dwfm, results["no-intervention"].dwfm, DwfmParams().
 #
 # While DynamoDB is down the share of leases decays; at 2:25 AM PDT checks queue establishments costing 8 times a renewal, the queue passes the timeout within minutes, and goodput drops to zero.
 # It stays there: with nobody acting, the queue stays full for the rest of the day and even the leases that survived lapse, because their renewals time out too.
-# After the 4:14 AM restart the queues are empty, the throttle keeps them short, and the fleet is re-leased by 5:27 AM PDT; the throttle level is the one calibrated number here.
+# After the 4:14 AM restart the queues are empty, the throttle keeps them short, and 99.9% of the fleet is re-leased at 5:28 AM PDT; that time is fitted, not predicted, because the throttle level was fitted to it (Experiment 8).
 
 # %% [markdown]
 # ## Experiment 2: each half of the 4:14 AM action alone
@@ -171,9 +179,9 @@ figures.netmgr_nlb_chart(happened, results["no-netmgr-relief"], results["failove
 # *Figure 4 — From 4:00 AM PDT. Top: Network Manager's propagation latency, with the assumed 7:00 AM PDT load reduction (solid) and without (dashed). Bottom: a typical multi-AZ NLB's capacity in service, with automatic failover disabled at 9:36 AM (solid) and kept (dashed); dotted line: its load (55%). Dotted verticals: all leases back (5:28 AM), latency rising (6:21 AM), failover disabled (9:36 AM) and latency normal (10:36 AM PDT), as AWS reports them.*
 #
 # While leases return after 4:14 AM PDT the throttle's tokens all go to lease establishments, so the changes that were held back stay in DWFM; they reach Network Manager in a burst as the last leases return, and the backlog then drains with Network Manager's spare capacity only, ending five hours after the last lease. Without the load reduction it would run into the early afternoon.
-# While the latency is over an hour, Little's law puts up to half the targets without network state; their checks flap, the checker falls behind, and failover withdraws two AZs: capacity falls well below the load.
+# While the latency is over an hour, Little's law puts up to 40% of the targets without network state; their checks flap, the checker falls behind, and failover withdraws two AZs: capacity falls well below the load.
 # Disabling failover at 9:36 AM PDT returns every healthy node at once; kept, failover goes on withdrawing capacity for more than half an hour longer, until the latency has fallen.
-# Against the record: the burst and the NLB errors come out within a quarter of an hour of AWS's 5:28 AM and 5:30 AM PDT (the second with the flap cost chosen for it). The model's latency passes 10 minutes at 5:30 AM, though, where AWS reports it rising at 6:21 AM: in a single queue the latency that breaks NLB checks must come first, while the summary reports NLB errors 51 minutes before the latency rise.
+# Against the record (Experiment 8 has the numbers): the end of the backlog at 10:36 AM is fitted, and the end of the errors at 9:36 AM is an input. The two times the model predicts both miss: its latency passes 10 minutes about 40 minutes before AWS reports it rising at 6:21 AM, and its NLB errors start about half an hour after AWS's 5:30 AM. In a single queue the latency that breaks NLB checks must come first, while the summary reports NLB errors 51 minutes before the latency rise.
 
 # %% [markdown]
 # ## Experiment 5: AWS's remediations as counterfactuals
@@ -194,8 +202,8 @@ figures.remediations_chart(happened, qa, results["failover-kept"], results["velo
 # %% [markdown]
 # *Figure 5 — Top: share leased as happened and with queue-based admission (no restart, no throttle). Bottom: NLB capacity with automatic failover kept, without and with the velocity control; dotted line: the load (55%).*
 #
-# Admitting establishment work only while the queue is short keeps every attempt inside its timeout, so DWFM never collapses and the fleet is re-leased by 3:12 AM PDT, without any operator action.
-# The same change pulls Network Manager's backlog, and with it the NLB trouble, about two and a half hours earlier (errors 2:43–5:12 AM PDT); on its own it shortens the cascade rather than removing its later stages.
+# Admitting establishment work only while the queue is short keeps every attempt inside its timeout, so DWFM never collapses and 99.9% of the fleet is re-leased by 3:01 AM PDT, without any operator action.
+# The same change pulls Network Manager's backlog, and with it the NLB trouble, three hours or more earlier (errors 2:43–5:05 AM PDT); on its own it shortens the cascade rather than removing its later stages.
 # The velocity control keeps at least two thirds of capacity in service, above the load, so the flapping never becomes connection errors.
 
 # %% [markdown]
@@ -243,23 +251,65 @@ for row in table:
 figures.what_if_chart(grid).show()
 
 # %% [markdown]
-# *Figure 7 — Choose what DWFM does at 4:14 AM PDT, when Network Manager's load is halved, and whether NLB's automatic failover is disabled at 9:36 AM PDT; the coloured curves and the milestone printed above each panel follow the choice, the grey curves stay as happened. Top to bottom: share of droplets holding a lease, Network Manager's propagation latency, and the share of one NLB's connections that fail. Dotted verticals: when each chosen action happens, in the panel it acts on (4:14 AM PDT, the Network Manager cut, failover off at 9:36 AM PDT). The throttle level (0.24 lease establishments per host per second) and the size of the Network Manager cut (half its normal load) are assumptions whatever the choice. All 50 combinations were run when the notebook was executed (100,000 droplets, curves drawn every 3 minutes); nothing runs in the page.*
+# *Figure 7 — Choose what DWFM does at 4:14 AM PDT, when Network Manager's load is halved, and whether NLB's automatic failover is disabled at 9:36 AM PDT; the coloured curves and the milestone printed above each panel follow the choice, the grey curves stay as happened. Top to bottom: share of droplets holding a lease, Network Manager's propagation latency, and the share of one NLB's connections that fail. Dotted verticals: when each chosen action happens, in the panel it acts on (4:14 AM PDT, the Network Manager cut, failover off at 9:36 AM PDT). The throttle level (0.209 lease establishments per host per second, fitted to 5:28 AM) and the size of the Network Manager cut (half its normal load) are assumptions whatever the choice. All 50 combinations were run when the notebook was executed (100,000 droplets, curves drawn every 3 minutes); nothing runs in the page.*
 #
 # Try the DWFM control first: only "throttle + restart" and queue-size admission bring the leases back, and with either half alone nothing downstream happens at all, because the held network changes never reach Network Manager.
-# With the leases back, the Network Manager control moves the end of the latency by about half an hour per hour of delay (6:00 AM gives 10:07 AM, never gives 1:32 PM), while the start stays at the burst.
-# The failover control matters only while the latency is high: kept on, the errors last until the backlog has drained (10:11 AM with the assumed 7:00 AM cut), disabled they end at 9:36 AM at the latest; with an early cut at 6:00 AM, keeping failover costs only 8 minutes.
+# With the leases back, the Network Manager control moves the end of the latency by about half an hour per hour of delay (6:00 AM gives 10:09 AM, never gives 1:36 PM), while the start stays at the burst.
+# The failover control matters only while the latency is high: kept on, the errors last until the backlog has drained (10:13 AM with the assumed 7:00 AM cut), disabled they end at 9:36 AM at the latest; with an early cut at 6:00 AM, keeping failover costs only 10 minutes.
 # Queue-size admission moves the whole cascade two to three hours earlier and makes the other two controls irrelevant: the burst, the latency and the errors are over before 6:00 AM.
+
+# %% [markdown]
+# ## Experiment 8: what the model was fitted to, and what it predicts
+#
+# The knob is which of AWS's times the model may use. The calibration ledger lists the two parameters fitted to AWS's times; each fit is a function (bisection on one parameter) and runs again here.
+# Then every milestone is set beside AWS's time with its kind, and the two fitted times are left out in turn: with the held network changes at their unfitted value (a droplet without a lease gathers changes at the normal rate of a leased one, 0.5 an hour), the throttle is fitted to one of 5:28 AM and 10:36 AM and the other is predicted.
+
+# %%
+ledger = calibration.load_ledger()
+refitted = calibration.refit(ledger)
+for fit in ledger.fits:
+    print(f"{fit.parameter} = {fit.value} {fit.unit}: fitted to {fit.milestone} at {wall_clock(fit.target_s)} "
+          f"({fit.event}); refitted now {refitted[fit.parameter]:.4f}")
+print()
+checks = validation.comparisons(happened, ledger)
+print(f"{'AWS':>8s}  {'milestone':28s} {'kind':9s} {'model':>8s}  model - AWS")
+for c in checks:
+    print(f"{wall_clock(clock.at(c.aws_time)):>8s}  {c.milestone:28s} {c.kind:9s} {wall_clock(c.model_s):>8s}  "
+          f"{c.error_min:+5.0f} min")
+print()
+folds = validation.leave_one_out(ledger=ledger)
+for f in folds:
+    if f.throttle is None:
+        print(f"fit to {f.fitted_to} only: no throttle level from {validation.LOO_RATES[0]} to "
+              f"{validation.LOO_RATES[-1]} meets {wall_clock(f.target_s)}")
+    else:
+        print(f"fit to {f.fitted_to} only: throttle {f.throttle:.3f}; predicts {f.predicted} at "
+              f"{wall_clock(f.predicted_s)}, AWS {wall_clock(f.aws_s)}: {f.error_min:+.0f} min")
+
+# %% tags=["figure:cascade-validation"]
+figures.validation_chart(checks, folds).show()
+
+# %% [markdown]
+# *Figure 8 — Model minus AWS, in minutes, for each time AWS reports that the model has a milestone for: grey squares are inputs, orange circles fitted times, blue diamonds predictions; the open diamond is 10:36 AM predicted from a throttle fitted to 5:28 AM only; fitted to 10:36 AM only, no throttle level fits, so 5:28 AM gets no prediction.*
+#
+# Inputs and fitted times sit on zero by construction; they are not evidence that the model is right.
+# The two predictions miss by about half an hour each, in opposite directions: the model's Network Manager latency rises about 40 minutes too early, and its NLB errors start about 30 minutes too late.
+# Both follow from one structural choice: in the model the NLB trouble is caused by the latency, so errors must follow it, where AWS reports the errors first.
+# That suggests the NLB health checks were hurt by something that came before the backlog's latency rise, such as the first new instances launched after 5:28 AM, which a single Network Manager queue cannot represent.
+# Leaving one fitted time out shows that the two fits are not redundant: fitted to 5:28 AM alone, the model puts the end of the backlog almost two hours early; fitted to 10:36 AM alone, no throttle level meets it at all: with the unfitted held load the backlog is too small to last until 10:36 AM, unless the throttle is so slow that the held changes wait for it to be lifted at 11:23 AM, and then the backlog ends after noon.
+# So neither fitted time supports the other, and the model's timing evidence is the two predictions, both missed by about half an hour.
 
 # %% [markdown]
 # ## What this shows
 #
 # - A DWFM host with a FIFO queue, timeouts that do not stop the work, and retries has a healthy and a collapsed state at the same load; the DynamoDB outage only moves it from one to the other (Figure 1).
-# - Nothing recovers on its own after 2:25 AM PDT; recovery needs the queues emptied *and* the new work limited (Figure 2), as at 4:14 AM PDT. With the throttle level calibrated, all leases return at about 5:28 AM PDT.
+# - Nothing recovers on its own after 2:25 AM PDT; recovery needs the queues emptied *and* the new work limited (Figure 2), as at 4:14 AM PDT. With the throttle level fitted to it, 99.9% of leases return at 5:28 AM PDT.
 # - The fleet-scale fluid model agrees with a discrete-event simulation of every droplet within a stated tolerance (Figure 3).
-# - Held network changes wait for DWFM to finish its lease work, so they reach Network Manager in a burst as the last leases return; the tail is a queue draining with its spare capacity only. NLB lost capacity because failover withdrew healthy AZs, and disabling failover ends the errors at once (Figure 4). The model's latency rises 51 minutes before AWS reports it.
+# - Held network changes wait for DWFM to finish its lease work, so they reach Network Manager in a burst as the last leases return; the tail is a queue draining with its spare capacity only. NLB lost capacity because failover withdrew healthy AZs, and disabling failover ends the errors at once (Figure 4). The model's latency rises 39 minutes before AWS reports it, a prediction that misses.
 # - Queue-based admission removes the collapse; a velocity cap removes the connection errors (Figure 5).
 # - Whether a fleet heals itself depends on both the outage length and the load per host (Figure 6).
 # - Each operator decision moves one stage: DWFM's decides whether anything recovers, Network Manager's when the latency ends, NLB's failover when the errors end (Figure 7).
+- Two parameters are fitted, to 5:28 AM and 10:36 AM; the times the model predicts without a fit, the latency rise and the start of the NLB errors, miss by about half an hour each, in the order the model cannot produce (Figure 8).
 
 # %% [markdown]
 # ## Assumptions
@@ -274,7 +324,7 @@ for a in load_assumptions():
 # %% [markdown]
 # ## Exercises
 #
-# **1.** Halve the 4:14 AM PDT throttle (0.12 establishments per host per second). When are all leases back, and how does the time from 4:14 AM compare with the calibrated throttle's?
+# **1.** Halve the 4:14 AM PDT throttle (0.12 establishments per host per second). When are all leases back, and how does the time from 4:14 AM compare with the fitted throttle's?
 
 # %%
 half = replace(scenarios.SCENARIOS["as-happened"].dwfm, throttle_establish_per_host_per_s=0.12)

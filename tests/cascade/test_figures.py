@@ -246,3 +246,40 @@ def test_wall_clock():
     assert figures.wall_clock(clock.at("14:48") + 29) == "2:48 PM"
     assert figures.wall_clock(0.0) == "11:48 PM"
     assert figures.wall_clock(None) == "never"
+
+
+# --- Figure 8: validation against AWS's times ------------------------------------------------
+
+@pytest.fixture(scope="module")
+def validation_figure(runs):
+    from outage.cascade import validation
+
+    rows = validation.comparisons(runs("as-happened"))
+    folds = [
+        validation.Fold("all_leases_restored", clock.at("05:28"), "network_backlog_cleared", 0.21, 0.5,
+                        clock.at("08:46"), clock.at("10:36"), (0.0, 1.0)),
+        validation.Fold("network_backlog_cleared", clock.at("10:36"), "all_leases_restored", None, 0.5,
+                        None, clock.at("05:28"), (0.0, 1.0)),
+    ]
+    return rows, folds, figures.validation_chart(rows, folds)
+
+
+def test_validation_chart_keeps_the_site_rules(validation_figure):
+    _, _, fig = validation_figure
+    assert plotting.problems(fig) == []
+    assert fig.layout.width is None and not (fig.layout.title and fig.layout.title.text)
+    assert re.search(r"\(min\)$", fig.layout.xaxis.title.text)
+
+
+def test_validation_chart_plots_each_kind_at_its_error(validation_figure):
+    rows, folds, fig = validation_figure
+    by_name = {t.name: t for t in fig.data}
+    assert set(by_name) == {"input", "fitted", "predicted", "left out, predicted"}
+    for row in rows:
+        trace = by_name[row.kind]
+        assert round(row.error_min, 1) in trace.x
+    assert list(by_name["left out, predicted"].x) == [round(folds[0].error_min, 1)] == [-110.0]
+    # The fold whose fit no throttle can meet is said in words on the row it would predict.
+    (note,) = [a for a in fig.layout.annotations if a.text == "from 10:36 AM: no fit"]
+    assert note.y == "all leases back<br>5:28 AM"
+    assert [t for t in texts(fig) if SCENARIO_KEYS.search(re.sub(r"%\{[^}]*\}|<extra>|</extra>", " ", t[1]))] == []

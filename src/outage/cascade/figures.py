@@ -576,3 +576,59 @@ def what_if_chart(grid: WhatIfGrid, stride: int = 3) -> go.Figure:
         fig.update_layout({"xaxis" + hidden[1:]: dict(
             overlaying=axis, anchor=row_y, visible=False, type="date", range=PARKED_XRANGE, fixedrange=True)})
     return fig
+
+
+#: Readers' words for the milestones compared with AWS's times.
+MILESTONE_WORDS = {
+    "dynamodb_restored": "DynamoDB back",
+    "all_leases_restored": "all leases back",
+    "nlb_errors_start": "NLB errors start",
+    "propagation_latency_elevated": "latency rising",
+    "nlb_errors_end": "NLB errors stop",
+    "network_backlog_cleared": "latency normal",
+}
+
+#: Colour and symbol of each kind of comparison (data/calibration.yaml).
+KIND_STYLE = {
+    "input": ("#8c8c8c", "square"),
+    "fitted": (_ORANGE, "circle"),
+    "predicted": (_BLUE, "diamond"),
+}
+
+
+def validation_chart(comparisons: Sequence, folds: Sequence = ()) -> go.Figure:
+    """Model minus AWS, in minutes, for every milestone with an AWS time (`validation.
+    comparisons`), one row each in AWS's order, coloured by kind: inputs and fitted times sit
+    on zero by construction, predicted ones show the model's error. Each leave-one-out fold
+    (`validation.leave_one_out`) adds an open marker on the row it predicts; a fold whose fit
+    no parameter value can meet says so in words on that row instead."""
+    rows = [f"{MILESTONE_WORDS[c.milestone]}<br>{plotting.clock(moment(clock.at(c.aws_time)))}" for c in comparisons]
+    row_of = {c.milestone: row for c, row in zip(comparisons, rows)}
+    fig = go.Figure()
+    for kind, (colour, symbol) in KIND_STYLE.items():
+        chosen = [(c, row) for c, row in zip(comparisons, rows) if c.kind == kind and c.error_min is not None]
+        fig.add_trace(go.Scatter(
+            x=[round(c.error_min, 1) for c, _ in chosen], y=[row for _, row in chosen], mode="markers",
+            name=kind, marker=dict(color=colour, symbol=symbol, size=12),
+            hovertemplate=f"AWS %{{y}}: model %{{x:+.0f}} min ({kind})<extra></extra>",
+        ))
+    for fold in folds:
+        if fold.error_min is None:
+            fig.add_annotation(
+                x=0, y=row_of[fold.predicted], text=f"from {plotting.clock(moment(fold.target_s))}: no fit",
+                hovertext=f"fitted to {plotting.clock(moment(fold.target_s))} alone, no throttle level meets it, "
+                          "so there is no prediction", showarrow=False,
+                xanchor="right", xshift=-4, yshift=-12, font=dict(size=11),
+            )
+    predicted = [f for f in folds if f.error_min is not None]
+    fig.add_trace(go.Scatter(
+        x=[round(f.error_min, 1) for f in predicted], y=[row_of[f.predicted] for f in predicted], mode="markers",
+        name="left out, predicted", marker=dict(color=_BLUE, symbol="diamond-open", size=12, line=dict(width=2)),
+        hovertemplate="AWS %{y}: model %{x:+.0f} min, fitted to the other time only<extra></extra>",
+    ))
+    fig.add_vline(x=0, line=dict(dash="dot", width=1, color="#8c8c8c"))
+    fig.update_xaxes(title_text="model minus AWS (min)", zeroline=False)
+    fig.update_yaxes(title_text="AWS's time (PDT)", autorange="reversed", type="category",
+                     categoryorder="array", categoryarray=rows)
+    fig.update_layout(height=360)
+    return fig

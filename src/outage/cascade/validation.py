@@ -64,6 +64,7 @@ class Fold:
     `LOO_RATES` meets it), and the model's time of `predicted` with that throttle."""
 
     fitted_to: str
+    target_s: float  # AWS's time of `fitted_to`
     predicted: str
     throttle: float | None
     held: float
@@ -117,9 +118,9 @@ def leave_one_out(rates: tuple[float, ...] = LOO_RATES, held: float = HELD_PRIOR
         return (float(ok.min()), float(ok.max())) if len(ok) else (inf, inf)
 
     folds = []
-    for fitted_to, predicted, aws_s, times in (
-        ("all_leases_restored", "network_backlog_cleared", backlog.target_s, lease_times),
-        ("network_backlog_cleared", "all_leases_restored", leases.target_s, backlog_times),
+    for fitted_to, target_s, predicted, aws_s, times in (
+        ("all_leases_restored", leases.target_s, "network_backlog_cleared", backlog.target_s, lease_times),
+        ("network_backlog_cleared", backlog.target_s, "all_leases_restored", leases.target_s, backlog_times),
     ):
         throttle = fits[fitted_to]
         predicted_s = None
@@ -127,5 +128,5 @@ def leave_one_out(rates: tuple[float, ...] = LOO_RATES, held: float = HELD_PRIOR
             record = checked[throttle]
             predicted_s = (calibration.leases_restored_s(record) if predicted == "all_leases_restored"
                            else calibration._netmgr(record, held))
-        folds.append(Fold(fitted_to, predicted, throttle, held, predicted_s, aws_s, span(times)))
+        folds.append(Fold(fitted_to, target_s, predicted, throttle, held, predicted_s, aws_s, span(times)))
     return folds
