@@ -3,8 +3,9 @@
 Claim: the same mechanism as `dwfm_fluid`, simulated event by event with explicit FIFO queues,
 whole workers and random check timers, reproduces the fluid model's curves on small fleets
 (tests/cascade/test_agreement.py states the tolerance). It is the ground truth the mean-field
-shortcuts are judged against. About 10^5 events happen per 1,000 droplet-hours; the full fleet,
-100,000 droplets over 15 simulated hours, takes seconds (benchmarks/cascade_bench.py).
+shortcuts are judged against. About 2 x 10^4 events happen per 1,000 droplet-hours (a check
+every 5 minutes and the attempt it queues, more in congestion); the full fleet, 100,000
+droplets over 15 simulated hours, takes seconds (benchmarks/cascade_bench.py).
 
     droplet --check (Erlang timer)--> host FIFO --K workers, fixed work--> attempt ends
        ^                                  ^                                  |
@@ -35,9 +36,10 @@ droplet holds its lease at time t while `lapse_at` > t. An attempt's start is fo
 joins the queue: in a FIFO queue with K workers it starts at max(joined, earliest time a
 worker is free), and a worker is next free when the last attempt given to it ends
 (`free_at`). Time advances in steps no longer than the shortest attempt (5 s), also cut at
-every sample and input time; the events of a step are handled together, and since no attempt
-ends in the step it joined, the attempts joining a host in one step are placed in time order:
-all at once when free workers cover them, one by one otherwise (every host side by side).
+every sample and input time (before DynamoDB returns no attempt can join a queue, and only the
+samples cut the steps); the events of a step are handled together, and since no attempt ends
+in the step it joined, the attempts joining a host in one step are placed in time order: all
+at once when free workers cover them, one by one otherwise (every host side by side).
 Every event thus has the effect it would have in a one-at-a-time loop, with two exceptions that
 move nothing measurable: a check due in the same step as the event that set its timer (a timer
 shorter than the step; Erlang(6) with mean 300 s is under 5 s once in about 10^9) joins its
