@@ -68,7 +68,9 @@ def test_negative_caching_shields_the_authoritative(tail):
     assert low <= load["cached"]["authoritative_queries"] <= high
     # Without negative caching every client query goes through to named.
     assert load["uncached"]["authoritative_queries"] == load["uncached"]["client_queries"]
-    assert load["uncached"]["authoritative_queries"] > 20 * load["cached"]["authoritative_queries"]
+    # The caching resolvers answered most of their clients' questions themselves (how many
+    # questions a client gets to ask depends on how busy the machine is).
+    assert load["cached"]["client_queries"] > 10 * load["cached"]["authoritative_queries"]
     for group in ("cached", "uncached"):
         g = load[group]
         assert g["unexplained"] == 0

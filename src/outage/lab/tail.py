@@ -205,7 +205,7 @@ class Client:
                 self.queries += 1
                 if self.first_query_at is None:
                     self.first_query_at = sent
-                if found and sent >= self.fix_at:
+                if found and self.last_empty_at is not None:
                     self.recovered_at = sent
                     return
                 if not found:
@@ -330,6 +330,14 @@ def measure(settings: TailSettings, *, tool_path: str | None = None) -> dict:
         for t in threads:
             t.start()
         pause(fix_at - time.time())
+        # The fix waits until every measured client has its empty answer: a client the
+        # machine held back past the planned moment would otherwise never see the outage.
+        # Times below are from the moment the fix was actually sent.
+        measured = [c for n in ns for c in clients[n]]
+        deadline = time.time() + CLIENT_TIMEOUT_S
+        while any(not c.asked for c in measured) and time.time() < deadline:
+            pause(0.01)
+        fixed_at = time.time()
         for z in zones:
             _set_record(auth, z.name, present=True, ttl_s=s.record_ttl_lab_s)
         give_up = stop_at + CLIENT_TIMEOUT_S + 2.0
@@ -350,15 +358,15 @@ def measure(settings: TailSettings, *, tool_path: str | None = None) -> dict:
                 expires = math.floor(c.first_query_at) + n + 1
                 latest = math.floor(c.asked[0][1]) + n + 1
                 rows.append({"resolver": i,
-                             "fetched_s": round(c.first_query_at - fix_at, 3),
+                             "fetched_s": round(c.first_query_at - fixed_at, 3),
                              "recovered_s": (None if c.recovered_at is None
-                                             else round(c.recovered_at - fix_at, 3)),
+                                             else round(c.recovered_at - fixed_at, 3)),
                              "answered_s": (None if c.recovered_at is None
-                                            else round(c.asked[-1][1] - fix_at, 3)),
+                                            else round(c.asked[-1][1] - fixed_at, 3)),
                              "last_empty_s": (None if c.last_empty_at is None
-                                              else round(c.last_empty_at - fix_at, 3)),
-                             "unbound_rule_s": round(max(expires - fix_at, 0.0), 3),
-                             "unbound_rule_latest_s": round(max(latest - fix_at, 0.0), 3)})
+                                              else round(c.last_empty_at - fixed_at, 3)),
+                             "unbound_rule_s": round(max(expires - fixed_at, 0.0), 3),
+                             "unbound_rule_latest_s": round(max(latest - fixed_at, 0.0), 3)})
             count = match_queries(logged, clients[n], z.name)
             settings_out.append({"neg_ttl_real_s": round(n * s.scale), "neg_ttl_lab_s": n,
                                  "clients": rows,
