@@ -74,6 +74,9 @@
         values[box.name] = box.checked;
       }
     });
+    form.querySelectorAll("select").forEach(function (select) {
+      values[select.name] = select.value;
+    });
     return { values: values };
   }
 
@@ -279,7 +282,9 @@
   function paramsLabel(params) {
     var fixes = params.fixes.length ? "fix " + params.fixes.join(", ") : "no fix";
     return params.enactors + " Enactors × " + params.plans + " plans × " + params.endpoints +
-      " endpoints, keep " + params.keep + ", " + fixes + (params.lock ? ", lock" : "");
+      " endpoints, keep " + params.keep + ", " + fixes + (params.lock ? ", lock" : "") +
+      (params.write_deleted && params.write_deleted !== "rebuild" ? ", a deleted plan written leaves no records" : "") +
+      (params.check_against && params.check_against !== "own" ? ", check against the plan in DNS" : "");
   }
 
   function setup(panel) {

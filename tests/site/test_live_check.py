@@ -140,6 +140,23 @@ def test_good_values_become_the_model_s_params():
     assert budget == 250_000
     p, budget = live_check.validate({})
     assert p == race.Params() and budget == live_check.LIMITS["max_states"].default
+    p, _ = live_check.validate({"write_deleted": "empty", "check_against": "applied"})
+    assert (p.write_deleted, p.check_against) == ("empty", "applied")
+
+
+def test_every_reading_the_model_accepts_is_offered_and_nothing_else():
+    assert set(live_check.READINGS["write_deleted"][1]) == set(race.WRITE_DELETED)
+    assert set(live_check.READINGS["check_against"][1]) == set(race.CHECK_AGAINST)
+    # Every string field of Params with a fixed set of values is a reading of the panel.
+    defaults = race.Params()
+    strings = {name for name in race.Params.__dataclass_fields__
+               if isinstance(getattr(defaults, name), str)}
+    assert strings == set(live_check.READINGS)
+    with pytest.raises(live_check.InputError, match="^Writing a plan that clean-up has already deleted must be one of rebuild, empty"):
+        live_check.validate({"write_deleted": "vanish"})
+    html = live_check.panel_html("x.zip", "p/")
+    assert '<select name="write_deleted" data-default="rebuild"><option value="rebuild" selected>' in html
+    assert '<select name="check_against" data-default="own"><option value="own" selected>' in html
 
 
 def test_every_boolean_parameter_of_the_model_is_a_switch():
@@ -147,14 +164,18 @@ def test_every_boolean_parameter_of_the_model_is_a_switch():
     assert set(live_check.switches()) <= {f for f in race.Params.__dataclass_fields__}
 
 
-@pytest.mark.parametrize("fix", ["none", "conditional-write", "cleanup-guard"])
-def test_a_run_reports_what_the_command_line_reports(fix):
+@pytest.mark.parametrize("fix,reading", [
+    ("none", {}), ("conditional-write", {}), ("cleanup-guard", {}),
+    ("cleanup-guard", {"write_deleted": "empty"}), ("none", {"check_against": "applied"}),
+])
+def test_a_run_reports_what_the_command_line_reports(fix, reading):
     values = dict(enactors=2, plans=3, endpoints=2, keep=1, max_states=100_000,
-                  fixes=[] if fix == "none" else [fix])
+                  fixes=[] if fix == "none" else [fix], **reading)
     calls = []
     report = live_check.run(values, calls.append)
     assert without_timings(report) == without_timings(
-        cli_check(fix, 100_000, enactors=2, plans=3, endpoints=2, keep=1))
+        cli_check(fix, 100_000, enactors=2, plans=3, endpoints=2, keep=1,
+                  **{k.replace("_", "-"): v for k, v in reading.items()}))
     if report["verdict"] == "violated":
         figure = report["figure"]
         assert len(figure["frames"]) == report["trace_length"] + 1
@@ -207,7 +228,7 @@ def test_the_panel_carries_the_contract_the_page_script_and_tests_use():
     assert html.startswith('<section class="live-check" data-search-exclude>')
     assert html.count("<section") == 1
     # Every input has a label around it.
-    assert html.count("<input") == html.count("<label")
+    assert html.count("<input") + html.count("<select") == html.count("<label")
 
 
 def page(src_uri: str) -> SimpleNamespace:
@@ -317,7 +338,11 @@ def result_of(page_) -> dict:
     }}""")
 
 
-def set_inputs(page_, fixes=(), budget=None, **size):
+def set_inputs(page_, fixes=(), budget=None, readings=None, **size):
+    for name, (_, labels) in live_check.READINGS.items():
+        default = getattr(race.Params(), name)
+        page_.select_option(f"[data-live-check=race] select[name={name}]",
+                            (readings or {}).get(name, default))
     values = {**INCIDENT, **size}
     if budget is not None:
         values["max_states"] = budget
@@ -374,6 +399,13 @@ def test_runs_through_the_panel_match_the_command_line(site_url, new_page):
             assert f"{expected['trace_length']} steps" in got["text"]
         else:
             assert got["figure"] is None
+    # A reading of the sources, chosen in the panel, reaches the model: under "a deleted plan
+    # written leaves no records" the clean-up guard alone no longer keeps the record.
+    expected = cli_check("cleanup-guard", **{"write-deleted": "empty"})
+    got = run(page_, fixes=("cleanup-guard",), readings={"write_deleted": "empty"})
+    assert expected["verdict"] == "violated"
+    assert (got["verdict"], got["states"]) == (expected["verdict"], expected["states"])
+    assert got["properties"] == expected_properties(expected)
     assert any(u.endswith("pyodide.asm.wasm") for u in loaded)
     assert any(".zip" in u and "outage-" in u for u in loaded)
     assert watch.foreign == [] and watch.errors == []

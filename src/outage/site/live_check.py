@@ -87,6 +87,22 @@ SWITCH_LABELS = {
 }
 
 
+#: The model's readings of its sources that are not yes/no (string fields of
+#: :class:`outage.race.model.Params`): the question each answers, and a label per value.
+#: Every value the model accepts must be here (a test checks it); the model's default comes
+#: first in the panel.
+READINGS: dict[str, tuple[str, dict[str, str]]] = {
+    "write_deleted": ("Writing a plan that clean-up has already deleted", {
+        race.REBUILD: "rebuilds its records from the Enactor's copy",
+        race.EMPTY: "leaves the endpoint without records",
+    }),
+    "check_against": ("The one-time check compares the new plan with", {
+        race.OWN: "the plan this Enactor applied last",
+        race.APPLIED_IN_DNS: "the plan active in DNS",
+    }),
+}
+
+
 class InputError(ValueError):
     """A panel value out of range; the message is one line naming the input and its range."""
 
@@ -135,8 +151,15 @@ def validate(values: Mapping[str, object]) -> tuple[race.Params, int]:
     if unknown:
         raise InputError(f"Fixes must be any of {', '.join(race.FIXES)} (got {unknown[0]!r})")
     flags = {name: bool(values.get(name, False)) for name in switches()}
+    defaults = race.Params()
+    readings = {}
+    for name, (question, labels) in READINGS.items():
+        value = values.get(name, getattr(defaults, name))
+        if value not in labels:
+            raise InputError(f"{question} must be one of {', '.join(labels)} (got {value!r})")
+        readings[name] = value
     max_states = numbers.pop("max_states")
-    return race.Params(**numbers, fixes=frozenset(fixes), **flags), max_states
+    return race.Params(**numbers, fixes=frozenset(fixes), **flags, **readings), max_states
 
 
 def run(values: Mapping[str, object],
@@ -282,6 +305,18 @@ def _checkbox(name: str, value: str, label: str) -> str:
             f"<span>{html.escape(label)}</span></label>")
 
 
+def _select(name: str) -> str:
+    question, labels = READINGS[name]
+    default = getattr(race.Params(), name)
+    ordered = [default] + [v for v in labels if v != default]
+    options = "".join(
+        f'<option value="{html.escape(v)}"{" selected" if v == default else ""}>'
+        f'{html.escape(labels[v])}{" (default)" if v == default else ""}</option>' for v in ordered)
+    return (f'<label class="live-check__field live-check__reading"><span>{html.escape(question)}'
+            f'</span><select name="{name}" data-default="{html.escape(default)}">{options}'
+            f"</select></label>")
+
+
 def panel_html(pack_url: str, pyodide_url: str, template: Mapping | None = None,
                download_bytes: int | None = None) -> str:
     """The panel, as one block of HTML with no blank line (so Markdown passes it through).
@@ -298,7 +333,7 @@ def panel_html(pack_url: str, pyodide_url: str, template: Mapping | None = None,
     size = "".join(_number_input(LIMITS[n]) for n in ("enactors", "plans", "endpoints", "keep"))
     fixes = "".join(_checkbox("fix", f, FIX_LABELS.get(f, f)) for f in race.FIXES)
     reading = "".join(_checkbox(n, "", SWITCH_LABELS.get(n, n.replace("_", " ")))
-                      for n in switches())
+                      for n in switches()) + "".join(_select(n) for n in READINGS)
     budget = LIMITS["max_states"]
     size_text = f", about {download_bytes / 1e6:.0f} MB" if download_bytes else ""
     parts = [
