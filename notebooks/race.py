@@ -31,7 +31,8 @@
 #
 # **Endpoints.** Each endpoint has a top alias pointing at the active plan's record tree.
 # Each write builds the plan's tree, moves the alias, and points a rollback record at the tree it replaces, all in one transaction (talk DAT453).
-# Route 53 rejects an alias to a record that does not exist.
+# In the talk, once the active tree had been deleted, the Enactor's code had to point the rollback record at a tree that no longer existed and could not handle that (talk DAT453).
+# The model represents this as a rejected write: Route 53 rejects a transaction whose rollback record would point at a deleted tree.
 #
 # | Action | Enabled when | Effect |
 # |---|---|---|

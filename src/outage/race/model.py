@@ -15,9 +15,11 @@ both follow from the rules.
 
 Each endpoint (its own hosted zone) has a top alias pointing at the active plan's record
 tree. Every transaction that moves the alias also points a rollback record at the tree it
-replaces, in the same transaction (AWS re:Invent 2025 talk DAT453). Route 53 rejects an alias
-to a record that does not exist, so once clean-up has deleted an endpoint's active tree,
-every later transaction on that endpoint is rejected: the summary's "inconsistent state".
+replaces, in the same transaction (AWS re:Invent 2025 talk DAT453). In the talk, the
+Enactor's code could not handle a rollback target that no longer existed; the model represents
+that as a rejected write (Route 53 rejects an alias to a record that does not exist), so once
+clean-up has deleted an endpoint's active tree, every later transaction on that endpoint is
+rejected: the summary's "inconsistent state".
 
 Sources: AWS summary, section DynamoDB (Planner, Enactors, one-time check, clean-up); talk
 DAT453 (per-endpoint TXT-record lock, record trees, rollback record). Every other choice is an
