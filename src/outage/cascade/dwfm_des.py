@@ -66,10 +66,10 @@ def simulate(
     """Simulate every droplet, attempt and worker from the trigger to `horizon_s`.
 
     Droplets are split over hosts as in `DwfmParams.droplets_per_host`; `seed` seeds the one
-    random generator (check timers, lapse times, admission draws). Cost about
-    O(events + steps * droplets / 10^4): events are about droplets * horizon_s /
-    check_interval_s checks plus the attempts they cause, steps are horizon_s / 5 s, and each
-    step scans the droplets' next event times once.
+    random generator (check timers, lapse times, admission draws). Cost O(events), about
+    droplets * horizon_s / check_interval_s checks plus the attempts they cause, plus a fixed
+    cost per step (horizon_s / 5 s of them) and a scan of every droplet every 30 simulated
+    seconds; memory O(droplets).
     """
     if np.ndim(c.dynamodb_restored_s) != 0:
         raise ValueError("the discrete-event model takes one DynamoDB restore time")
