@@ -244,3 +244,13 @@ def test_sigterm_stops_spin_and_removes_its_files(spin_tools, tmp_path):
     assert "interrupted" in err and err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
     assert _processes_in(tmp_path) == []
+
+
+def test_missing_spin_fails_in_ci_and_skips_elsewhere(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda tool: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="spin and gcc not installed"):
+        require_spin()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        require_spin()
