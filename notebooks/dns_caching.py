@@ -109,7 +109,7 @@ figures.recovery_chart(seed_curves, contrast=lockstep_curve).show()
 # %%
 sweep_base = Params(n_clients=300, n_resolvers=30, warmup_s=300.0)
 points = ttl_sweep(sweep_base, base_seed=0, n_seeds=2)
-tail_values = {knob: sorted({p.value for p in points if p.knob == knob and p.reproduces_tail})
+tail_values = {knob: sorted({p.value for p in points if p.knob == knob and p.ends_near_observed_tail})
                for knob in dict.fromkeys(p.knob for p in points)}
 print(tail_values)
 

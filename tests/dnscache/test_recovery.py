@@ -136,10 +136,10 @@ def test_sweep_grid_is_named_data_of_valid_params():
 @pytest.mark.slow
 def test_only_a_15_minute_negative_ttl_gives_the_15_minute_tail():
     points = ttl_sweep(SMALL, n_seeds=2)
-    soa = {pt.value for pt in points if pt.knob == "soa_ttl_s" and pt.reproduces_tail}
+    soa = {pt.value for pt in points if pt.knob == "soa_ttl_s" and pt.ends_near_observed_tail}
     assert soa == {900.0}
     # The positive TTL never matters; a 15-minute client negative TTL alone can also do it.
-    assert all(pt.reproduces_tail for pt in points if pt.knob == "record_ttl_s")
+    assert all(pt.ends_near_observed_tail for pt in points if pt.knob == "record_ttl_s")
     client = {pt.value for pt in points if pt.knob == "client_negative_ttl_s"
-              and pt.reproduces_tail}
+              and pt.ends_near_observed_tail}
     assert {0.0, 10.0, 60.0} <= client and 900.0 not in client

@@ -146,7 +146,7 @@ class SweepPoint:
     p50_recovery_s: Optional[float]
     p99_recovery_s: Optional[float]
     all_recovered_s: Optional[float]
-    reproduces_tail: bool
+    ends_near_observed_tail: bool  # last client back within the tolerance of 15 minutes
 
 
 def ttl_sweep(base: Params = Params(), base_seed: int = 0, n_seeds: int = 3,
