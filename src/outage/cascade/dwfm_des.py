@@ -207,11 +207,12 @@ class _Fleet:
         while len(due):
             ending = self.attempting[due]
             ended = due[ending]
-            ended_h, ended_t, ended_w = self.host[ended], self.next_at[ended], self.attempt_work[ended]
+            # Queue admission counts back the work of attempts ending after each decision.
+            ended_hwt = (self.host[ended], self.next_at[ended], self.attempt_work[ended]) if self.c.queue_admission else None
             late, late_t = self.attempts_end(ended, up)
             d, t, decide = self.checks(due[~ending], up, rules)
             self.join(np.concatenate([late, d]), np.concatenate([late_t, t]),
-                      np.concatenate([np.zeros(len(late), bool), decide]), throttled, (ended_h, ended_t, ended_w))
+                      np.concatenate([np.zeros(len(late), bool), decide]), throttled, ended_hwt)
             due = due[self.next_at[due] < t1]  # set within this step (rare)
         if len(self.lapsing_t):
             now = self.lapsing_t < t1
@@ -233,11 +234,12 @@ class _Fleet:
             d, t = d[admitted], t[admitted]
         h = self.host[d]
         self.place(d, t, h)
-        joining_work = np.where(self.lapse_at[d] > t, p.renew_work_s, p.establish_work_s)
+        held = self.lapse_at[d] > t
+        joining_work = np.where(held, p.renew_work_s, p.establish_work_s)
         self.work += np.bincount(h, weights=joining_work, minlength=self.hosts)
         self.attempting[d] = True
         self.joined_at[d] = t
-        lapses_waiting = (self.lapse_at[d] > t) & ~self.renewal[d]
+        lapses_waiting = held & ~self.renewal[d]
         if lapses_waiting.any():
             self.lapsing_t = np.concatenate([self.lapsing_t, self.lapse_at[d[lapses_waiting]]])
             self.lapsing_h = np.concatenate([self.lapsing_h, h[lapses_waiting]])
@@ -293,13 +295,14 @@ class _Fleet:
         p, workers = self.p, self.p.workers_per_host
         rank = _rank_in_group(h)
         slot = np.minimum(rank, workers - 1)
-        begin = np.maximum(t, self.free_at[h, slot])
-        end = begin + np.where(self.lapse_at[d] > begin, p.renew_work_s, p.establish_work_s)
+        lapse_at, slot_free = self.lapse_at[d], self.free_at[h, slot]
+        begin = np.maximum(t, slot_free)
+        end = begin + np.where(lapse_at > begin, p.renew_work_s, p.establish_work_s)
         # Earliest end of the attempts before each one at its host (inf for the first).
         earlier = np.full((self.hosts, rank.max() + 2), np.inf)
         earlier[h, rank + 1] = end
         earlier = np.minimum.accumulate(earlier, axis=1)[h, rank]
-        wrong = (rank >= workers) | (self.free_at[h, slot] > earlier)
+        wrong = (rank >= workers) | (slot_free > earlier)
         one_by_one = np.zeros(self.hosts, bool)
         one_by_one[h[wrong]] = True
         slow = one_by_one[h]
@@ -319,7 +322,7 @@ class _Fleet:
         touched = np.zeros(self.hosts, bool)
         touched[h] = True
         self.free_at[touched] = np.sort(self.free_at[touched], axis=1)
-        renewal = self.lapse_at[d] > begin
+        renewal = lapse_at > begin
         self.renewal[d] = renewal
         self.attempt_work[d] = np.where(renewal, p.renew_work_s, p.establish_work_s)
         self.next_at[d] = end
