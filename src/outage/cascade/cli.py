@@ -10,7 +10,7 @@ from outage.cli import CliError
 
 _DEFAULTS = DwfmParams()
 _PER_HOST = _DEFAULTS.fleet_droplets // _DEFAULTS.dwfm_hosts
-# The discrete-event model walks every droplet: 100,000 over 15 h take about 10 s of CPU
+# The discrete-event model walks every droplet: 100,000 over 15 h take about 6 s of CPU
 # (benchmarks/cascade_bench.py), the cost grows with droplets x hours, minutes beyond this.
 DES_MAX_DROPLETS = 100_000
 # The fluid model costs about 0.8 s per simulated hour plus about 1.2 ms per DWFM host per hour
