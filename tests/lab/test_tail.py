@@ -151,7 +151,8 @@ print(json.dumps(match_queries(logged, [a, b], "X.lab.test.")))
 
 def test_logged_queries_are_matched_to_the_question_that_was_waiting(lab):
     assert lab.python(MATCH) == {"questions": 4, "lines": 8, "reached": 4, "resent": 3,
-                                 "unexplained": 1, "logged_early": 1}
+                                 "unexplained": 1, "logged_early": 1,
+                                 "fetched": {"127.0.0.2": [0, 1, 2], "127.0.0.3": [0]}}
 
 
 STALL = """

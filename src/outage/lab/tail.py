@@ -259,8 +259,10 @@ def match_queries(logged: list[LoggedQuery], clients: list[Client], name: str,
 
     Returns ``questions`` (client questions, all resolvers), ``lines`` (queries named logged),
     ``reached`` (questions that reached named at least once), ``resent`` (further copies of
-    a question already matched), ``unexplained`` (logged after the client's last answer) and
-    ``logged_early`` (stamped more than LOG_EARLY_S before their question was sent).
+    a question already matched), ``unexplained`` (logged after the client's last answer),
+    ``logged_early`` (stamped more than LOG_EARLY_S before their question was sent) and
+    ``fetched`` (per resolver address, the indices of its client's questions that reached
+    named).
     """
     name = name.rstrip(".").lower()
     by_source = {c.res.host: c for c in clients}
@@ -283,7 +285,9 @@ def match_queries(logged: list[LoggedQuery], clients: list[Client], name: str,
     reached = sum(1 for counts in hits.values() for n in counts if n)
     return {"questions": sum(len(c.asked) for c in clients), "lines": lines,
             "reached": reached, "resent": lines - reached - unexplained,
-            "unexplained": unexplained, "logged_early": early}
+            "unexplained": unexplained, "logged_early": early,
+            "fetched": {host: [k for k, n in enumerate(counts) if n]
+                        for host, counts in hits.items()}}
 
 
 def _quantile(values: list[float], q: float) -> float:
@@ -353,14 +357,20 @@ def measure(settings: TailSettings, *, tool_path: str | None = None) -> dict:
         settings_out = []
         for n, z in zip(ns, zones):
             rows = []
+            count = match_queries(logged, clients[n], z.name)
             for i, c in enumerate(clients[n]):
-                # Unbound's whole-second clock: the entry answers until floor(t) + N + 1,
+                # The entry the client waited out is the last one its resolver fetched
+                # before the fix (named's log says which questions reached it; a fix that
+                # waited for a held-back client can let an early entry expire and be fetched
+                # again). Unbound's whole-second clock: it answers until floor(t) + N + 1,
                 # t being Unbound's time when it stored the entry: after the question was
                 # sent, before it was answered (on a busy machine, maybe the next second).
-                expires = math.floor(c.first_query_at) + n + 1
-                latest = math.floor(c.asked[0][1]) + n + 1
+                before = [k for k in count["fetched"][c.res.host] if c.asked[k][0] < fixed_at]
+                sent, answered = c.asked[before[-1] if before else 0]
+                expires = math.floor(sent) + n + 1
+                latest = math.floor(answered) + n + 1
                 rows.append({"resolver": i,
-                             "fetched_s": round(c.first_query_at - fixed_at, 3),
+                             "fetched_s": round(sent - fixed_at, 3),
                              "recovered_s": (None if c.recovered_at is None
                                              else round(c.recovered_at - fixed_at, 3)),
                              "answered_s": (None if c.recovered_at is None
@@ -369,7 +379,6 @@ def measure(settings: TailSettings, *, tool_path: str | None = None) -> dict:
                                               else round(c.last_empty_at - fixed_at, 3)),
                              "unbound_rule_s": round(max(expires - fixed_at, 0.0), 3),
                              "unbound_rule_latest_s": round(max(latest - fixed_at, 0.0), 3)})
-            count = match_queries(logged, clients[n], z.name)
             settings_out.append({"neg_ttl_real_s": round(n * s.scale), "neg_ttl_lab_s": n,
                                  "clients": rows,
                                  "authoritative_queries": count["reached"],
