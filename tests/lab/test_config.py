@@ -98,3 +98,15 @@ def test_without_the_tools_ci_fails_where_a_laptop_skips(monkeypatch):
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match="named not found"):
         conftest._skip_without_tools()
+
+
+@pytest.mark.parametrize(("field", "value"), [("load_resolvers", 5), ("load_resolvers", 0),
+                                              ("record_ttl_lab_s", 6), ("poll_real_s", 0.1),
+                                              ("poll_real_s", 60.0)])
+def test_every_tail_size_has_an_upper_and_lower_bound(field, value):
+    pytest.importorskip("dns")
+    from outage.lab.tail import TailSettings
+
+    with pytest.raises(ValueError, match=rf"^{field} must be from .* \(.+\), got "):
+        TailSettings(**{field: value})
+    TailSettings()  # the defaults are inside every bound

@@ -127,6 +127,15 @@ class TailSettings:
         if repeated:
             raise ValueError(f"--neg-ttl lists {', '.join(map(str, repeated))} more than once; "
                              "give each negative TTL once")
+        for name, value, (low, high), why in (
+                ("load_resolvers", self.load_resolvers, (1, 4), "each is an Unbound process"),
+                ("record_ttl_lab_s", self.record_ttl_lab_s, (1, 5),
+                 "a whole-second TTL, short beside the negative TTLs"),
+                ("poll_real_s", self.poll_real_s, (0.5, 10.0),
+                 "the model's retry interval; at 1:100 it must stay 5 ms or more")):
+            if not low <= value <= high:
+                raise ValueError(f"{name} must be from {low:g} to {high:g} ({why}), "
+                                 f"got {value:g}")
         low, high = LAB_TTL_RANGE
         for ttl in self.neg_ttls_real_s:
             lab = ttl / self.scale
