@@ -7,7 +7,14 @@ configuration's own); wall time is measured around the whole process, end to end
     .venv/bin/python benchmarks/race_bench.py --json     # the same, as JSON
 
 Targets on the 2-core reference machine: at most 3 s for 3 Enactors × 5 plans × 2 endpoints
-and at most 15 s for 3 × 6 × 3 (keep 1, conditional write), memory under 2 GiB.
+and at most 15 s for 3 × 6 × 3 (keep 1, conditional write), memory under 2 GiB; at least
+300,000 states/s on a full exploration and at most a third of the memory per state of the
+readable-tuple state table (about 600 bytes/state at 3 × 6 × 3 without a fix).
+
+Bytes/state is the growth of the process's peak resident memory during the search (numpy
+already imported, the progress analysis included) divided by the distinct states; states/s
+divides the distinct states by the search's wall time and by its CPU time (on a shared
+machine the wall time follows the load, the CPU time much less).
 
 A second table times whole command lines, best and median of ``--repeat`` runs (default 10):
 ``race check --stop-at-first`` at 3 × 6 × 3 without a fix (target: decided in at most 0.5 s,
@@ -29,6 +36,8 @@ CONFIGS = [
     (3, 5, 2, 1, "conditional-write", False, None),
     (3, 6, 3, 1, "conditional-write", False, None),
     (3, 6, 3, 1, "none", True, None),
+    (3, 5, 2, 1, "none", True, None),
+    (4, 5, 2, 1, "none", True, None),
 ]
 
 
@@ -69,14 +78,22 @@ def time_commands(repeat: int) -> list[dict]:
 
 
 def one(enactors: int, plans: int, endpoints: int, keep: int, fix: str, symmetry: bool) -> dict:
+    import numpy  # noqa: F401  (imported before the baseline: the progress analysis uses it)
+
     from outage.race.model import Params, parse_fixes
     from outage.race.report import check
 
+    with open("/proc/self/statm") as f:
+        rss_before = int(f.read().split()[1]) * resource.getpagesize()
+    cpu = time.process_time()
     result = check(Params(enactors, plans, endpoints, keep, parse_fixes(fix)), max_states=None,
                    symmetry=symmetry).exploration
+    cpu = time.process_time() - cpu
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return {"verdict": result.verdict, "states": result.states,
-            "transitions": result.transitions, "explore_s": result.seconds,
-            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "transitions": result.transitions, "explore_s": result.seconds, "cpu_s": cpu,
+            "bytes_per_state": (peak - rss_before) / result.states,
+            "peak_rss_mib": peak / 2**20}
 
 
 def main() -> None:
@@ -95,21 +112,24 @@ def main() -> None:
         wall = time.perf_counter() - started
         r = json.loads(out)
         rows.append({"size": f"{e} × {p} × {n}", "keep": k, "fix": fix, "symmetry": sym,
-                     **r, "states_per_s": r["states"] / r["explore_s"], "wall_s": wall,
+                     **r, "states_per_s": r["states"] / r["explore_s"],
+                     "states_per_cpu_s": r["states"] / r["cpu_s"], "wall_s": wall,
                      "target_s": target,
                      "meets_target": None if target is None else wall <= target})
     if "--json" in sys.argv:
         print(json.dumps({"explorations": rows, "commands": commands}, indent=1))
         return
-    print("| size (E × P × N) | symmetry | verdict | states | transitions | states/s "
-          "| explore (s) | wall, end to end (s) | peak RSS (MiB) | target |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| size (E × P × N) | fix | symmetry | verdict | states | transitions | states/s "
+          "| states/CPU s | bytes/state | explore (s) | wall, end to end (s) | peak RSS (MiB) "
+          "| target |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         target = "—" if r["target_s"] is None else (
             f"≤ {r['target_s']:.0f} s: {'met' if r['meets_target'] else 'MISSED'}")
-        print(f"| {r['size']} | {'on' if r['symmetry'] else 'off'} | {r['verdict']} "
-              f"| {r['states']:,} | {r['transitions']:,} | {r['states_per_s']:,.0f} "
-              f"| {r['explore_s']:.2f} | {r['wall_s']:.2f} | {r['peak_rss_mib']:.0f} | {target} |")
+        print(f"| {r['size']} | {r['fix']} | {'on' if r['symmetry'] else 'off'} "
+              f"| {r['verdict']} | {r['states']:,} | {r['transitions']:,} "
+              f"| {r['states_per_s']:,.0f} | {r['states_per_cpu_s']:,.0f} "
+              f"| {r['bytes_per_state']:,.0f} | {r['explore_s']:.2f} | {r['wall_s']:.2f} | {r['peak_rss_mib']:.0f} | {target} |")
     print()
     print(f"| command line | best of {repeat} (s) | median (s) | median CPU (s) | target |")
     print("|---|---|---|---|---|")

@@ -36,6 +36,23 @@ def test_pure_python_matches_numpy_on_random_graphs(seed):
     assert progress.can_reach_goal_python(n, starts, edges, goal) == expected
 
 
+@pytest.mark.parametrize("seed", range(10))
+def test_numpy_fixed_point_and_its_fallback_agree_on_long_chains(seed):
+    # Chains longer than the fixed point's rounds make the reverse search finish the work;
+    # 4-byte edge arrays (what the explorer stores) and 8-byte ones give the same answer.
+    rng = random.Random(seed)
+    n = rng.randint(20, 80)
+    adjacency = [[k + 1] if k + 1 < n and rng.random() < 0.9 else [] for k in range(n)]
+    for _ in range(n // 4):
+        adjacency[rng.randrange(n)].append(rng.randrange(n))
+    goal = [n - 1]
+    starts, edges = csr(adjacency)
+    expected = progress.can_reach_goal_python(n, starts, edges, goal)
+    for rounds in (1, 3, 64):
+        got = progress.can_reach_goal_numpy(n, starts, array("i", edges), goal, max_rounds=rounds)
+        assert [bool(x) for x in got] == expected
+
+
 def test_pure_python_on_a_known_graph():
     # 0 -> 1 -> 2 (goal); 3 -> 3 (trap); 4 -> 0 and 4 -> 3.
     starts, edges = csr([[1], [2], [], [3], [0, 3]])

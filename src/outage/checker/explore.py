@@ -123,23 +123,31 @@ def explore(model: Model, *, max_states: int | None = None, symmetry: bool = Tru
     started = time.perf_counter()
     deadline = None if max_seconds is None else started + max_seconds
     canon = model.representative if symmetry and model.representative is not None else None
+    key, unpack = _keys(model, canon)
     props = model.properties
     state_props = [(i, p) for i, p in enumerate(props) if p.kind in ("always", "sometimes")]
     step_props = [(i, p) for i, p in enumerate(props) if p.on_step]
-    need_graph = any(p.kind == "progress" for p in props)
+    progress_props = [p for p in props if p.kind == "progress"]
+    need_graph = bool(progress_props)
 
-    index: dict[State, int] = {}
-    states: list[State] = []
-    parent = array("q")
-    via: list[Action | None] = []
-    depth = array("l")
+    # State table: id -> key (the packed canonical state, or the state itself), key -> id.
+    index: dict = {}
+    keys: list = []
+    parent = array("i")  # -1 for an initial state
+    # The action that first reached each state: needed for traces only without symmetry
+    # (with it, traces are rebuilt from the states, see _concretize).
+    via: list[Action | None] | None = [] if canon is None else None
+    deepest = 0  # breadth-first: the last state stored is a deepest one
+    # Per progress property, one byte per state: whether the state is a goal.
+    goals = [bytearray() for _ in progress_props]
     roots: dict[int, State] = {}
     # Per property: the state id (state kinds) or (source id, action) (step kinds) found first.
     found: list[object] = [None] * len(props)
-    pending_state = list(state_props)
-    pending_step = list(step_props)
+    # Properties not decided yet, with what their predicate must return to be a hit.
+    pending_state = [(i, p.predicate, p.kind != "always") for i, p in state_props]
+    pending_step = [(i, p.predicate, p.kind != "always-step") for i, p in step_props]
     succ_start = array("q")
-    succ = array("q")
+    succ = array("i")  # state ids: 4 bytes each (2**31 states would not fit in memory anyway)
     budget = max_states if max_states is not None else -1
     complete = True
     stopped = COMPLETE
@@ -149,70 +157,76 @@ def explore(model: Model, *, max_states: int | None = None, symmetry: bool = Tru
                          if stop_at_first and p.required and p.kind in ("always", "always-step"))
     hit_stopper = False
 
-    def admit(c: State, p_id: int, action: Action | None, d: int) -> int:
-        nonlocal pending_state, hit_stopper
-        j = len(states)
-        index[c] = j
-        states.append(c)
+    def admit(k, s: State, p_id: int, action: Action | None, d: int) -> int:
+        """Store the state with key ``k``; ``s`` is a member of its class (properties give
+        the same answer on every member)."""
+        nonlocal pending_state, hit_stopper, deepest
+        j = len(keys)
+        index[k] = j
+        keys.append(k)
         parent.append(p_id)
-        via.append(action)
-        depth.append(d)
+        if via is not None:
+            via.append(action)
+        deepest = d
+        for bits, p in zip(goals, progress_props):
+            bits.append(1 if p.predicate(s) else 0)
         if pending_state:
-            still = []
-            for i, p in pending_state:
-                hit = not p.predicate(c) if p.kind == "always" else p.predicate(c)
-                if hit:
+            hit = False
+            for i, predicate, want in pending_state:
+                if bool(predicate(s)) is want:
                     found[i] = j
+                    hit = True
                     hit_stopper = hit_stopper or i in stoppers
-                else:
-                    still.append((i, p))
-            pending_state = still
+            if hit:
+                pending_state = [t for t in pending_state if found[t[0]] is None]
         return j
 
     for s0 in model.init_states():
-        c0 = canon(s0) if canon else s0
-        if c0 not in index:
-            if len(states) == budget:
+        k0 = key(s0) if key else s0
+        if k0 not in index:
+            if len(keys) == budget:
                 complete, stopped = False, MAX_STATES
                 break
-            roots[admit(c0, -1, None, 0)] = s0
+            roots[admit(k0, k0 if unpack is None else s0, -1, None, 0)] = s0
     if hit_stopper:
         complete, stopped = False, FIRST_VIOLATION
 
     head = 0
+    level_end, d = len(keys), 1  # ids below level_end are at depth d - 1
     actions, step = model.actions, model.step
+    index_get = index.get
     next_report = progress_every if on_progress is not None else -1
-    while complete and head < len(states):
+    while complete and head < len(keys):
         if head == next_report:
-            on_progress(len(states))
+            on_progress(len(keys))
             next_report += progress_every
         if deadline is not None and not head & 255 and time.perf_counter() > deadline:
             complete, stopped = False, MAX_SECONDS
             break
-        s = states[head]
-        d = depth[head] + 1
+        s = keys[head] if unpack is None else unpack(keys[head])
+        if head == level_end:
+            level_end, d = len(keys), d + 1
         if need_graph:
             succ_start.append(len(succ))
         for a in actions(s):
             s2 = step(s, a)
             transitions += 1
             if pending_step:
-                still = []
-                for i, p in pending_step:
-                    holds = p.predicate(s, a, s2)
-                    if holds != (p.kind == "always-step"):
+                hit = False
+                for i, predicate, want in pending_step:
+                    if bool(predicate(s, a, s2)) is want:
                         found[i] = (head, a)
+                        hit = True
                         hit_stopper = hit_stopper or i in stoppers
-                    else:
-                        still.append((i, p))
-                pending_step = still
-            c = canon(s2) if canon else s2
-            j = index.get(c)
+                if hit:
+                    pending_step = [t for t in pending_step if found[t[0]] is None]
+            c = key(s2) if key else s2
+            j = index_get(c)
             if j is None:
-                if len(states) == budget:
+                if len(keys) == budget:
                     complete, stopped = False, MAX_STATES
                     break
-                j = admit(c, head, a, d)
+                j = admit(c, c if unpack is None else s2, head, a, d)
             if need_graph:
                 succ.append(j)
             if hit_stopper:
@@ -230,18 +244,21 @@ def explore(model: Model, *, max_states: int | None = None, symmetry: bool = Tru
             path.append(k)
             k = parent[k]
         path.reverse()
-        return _concretize(model, canon, roots[k], path, states, via, last)
+        return _concretize(model, key if canon else None, unpack, roots[k], path, keys, via,
+                           last)
 
     open_verdict = UNDECIDED if stopped == FIRST_VIOLATION else INCOMPLETE
     results = []
+    progress_goals = iter(goals)
     for i, p in enumerate(props):
         hit = found[i]
         if p.kind == "progress":
+            bits = next(progress_goals)
             if not complete:
                 results.append(PropertyResult(p.name, p.kind, open_verdict, None, p.required))
                 continue
-            goal = [k for k, s in enumerate(states) if p.predicate(s)]
-            reach = can_reach_goal(len(states), succ_start, succ, goal)
+            goal = [k for k, b in enumerate(bits) if b]
+            reach = can_reach_goal(len(keys), succ_start, succ, goal)
             stuck = next((k for k, ok in enumerate(reach) if not ok), None)
             if stuck is None:
                 results.append(PropertyResult(p.name, p.kind, HOLDS, None, p.required))
@@ -263,9 +280,9 @@ def explore(model: Model, *, max_states: int | None = None, symmetry: bool = Tru
 
     return Exploration(
         model_name=model.name,
-        states=len(states),
+        states=len(keys),
         transitions=transitions,
-        depth=max(depth) if len(depth) else 0,
+        depth=deepest,
         complete=complete,
         symmetry=canon is not None,
         seconds=time.perf_counter() - started,
@@ -275,34 +292,50 @@ def explore(model: Model, *, max_states: int | None = None, symmetry: bool = Tru
     )
 
 
-def _concretize(model: Model, canon: Callable[[State], State] | None, s0: State,
-                path: list[int], states: list[State], via: list,
+def _keys(model: Model, canon: Callable[[State], State] | None):
+    """``(key, unpack)``: the function from a state to what the explorer stores for it (its
+    packed canonical form), and back to a state; ``None`` stands for "the state itself"."""
+    pack = model.pack
+    if pack is None:
+        return canon, None
+    if canon is None:
+        return pack, model.unpack
+    if model.pack_representative is not None:
+        return model.pack_representative, model.unpack
+    return (lambda s: pack(canon(s))), model.unpack
+
+
+def _concretize(model: Model, key: Callable[[State], object] | None,
+                unpack: Callable[[object], State] | None, s0: State, path: list[int],
+                keys: list, via: list | None,
                 last: tuple[Action, Property] | None) -> tuple[Action, ...]:
     """Turn a path of state ids back into actions replayable from the concrete ``s0``.
 
-    Without symmetry the stored actions already are the trace. With it, each stored action
-    was applied to a canonical representative, so in the concrete run we pick, at each step,
-    the first enabled action whose successor is equivalent to the next canonical state; for
-    a step property the last action must also give the same verdict on the property.
-    Cost O(L·B) for a trace of length L and branching factor B.
+    Without symmetry (``key`` is ``None``) the stored actions already are the trace. With
+    it, each stored action was applied to a canonical representative, so in the concrete run
+    we pick, at each step, the first enabled action whose successor is equivalent to (has the
+    same key as) the next canonical state; for a step property the last action must also give
+    the same verdict on the property. Cost O(L·B) for a trace of length L and branching
+    factor B.
     """
-    if canon is None:
+    if key is None:
         trace = [via[k] for k in path]
         return tuple(trace + [last[0]] if last else trace)
     out = []
     s = s0
     for k in path:
-        a = next(a for a in model.actions(s) if canon(model.step(s, a)) == states[k])
+        a = next(a for a in model.actions(s) if key(model.step(s, a)) == keys[k])
         out.append(a)
         s = model.step(s, a)
     if last is not None:
         action, prop = last
-        source = states[path[-1]] if path else canon(s0)
+        source_key = keys[path[-1]] if path else key(s0)
+        source = source_key if unpack is None else unpack(source_key)
         target = model.step(source, action)
-        want_next, want = canon(target), prop.predicate(source, action, target)
+        want_next, want = key(target), prop.predicate(source, action, target)
         out.append(next(
             a for a in model.actions(s)
-            if canon(s2 := model.step(s, a)) == want_next and prop.predicate(s, a, s2) == want
+            if key(s2 := model.step(s, a)) == want_next and prop.predicate(s, a, s2) == want
         ))
     return tuple(out)
 

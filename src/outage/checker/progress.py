@@ -38,19 +38,53 @@ def can_reach_goal(n: int, succ_start: Sequence[int], succ: Sequence[int],
 
 
 def can_reach_goal_numpy(n: int, succ_start: Sequence[int], succ: Sequence[int],
-                         goal: Sequence[int]):
-    """Breadth-first search from the goal states along reversed edges, one vectorised
-    frontier per level. ``succ_start`` and ``succ`` are ``array('q')`` buffers."""
+                         goal: Sequence[int], max_rounds: int = 64):
+    """The states from which a goal can be reached, vectorised with numpy. ``succ_start``
+    and ``succ`` are ``array`` buffers of 4- or 8-byte integers.
+
+    First a fixed point that needs only a byte per edge of extra memory: a state can reach
+    a goal if one of its successors can; each round spreads that one step backwards. It
+    settles after as many rounds as the longest shortest distance to a goal. If that takes
+    more than ``max_rounds`` rounds, a breadth-first search from the goals along reversed
+    edges (built with a sort: 16 bytes of memory per edge) finishes the work, so the cost
+    stays O(max_rounds·E + E log E).
+    """
     np = _numpy()
-    starts = np.frombuffer(succ_start, dtype=np.int64) if len(succ_start) else np.zeros(1, np.int64)
-    dst = np.frombuffer(succ, dtype=np.int64) if len(succ) else np.zeros(0, np.int64)
+    reached = np.zeros(n, dtype=bool)
+    reached[np.asarray(goal, dtype=np.int64)] = True
+    if not len(succ):
+        return reached
+    starts = _as_numpy(np, succ_start)
+    dst = _as_numpy(np, succ)
+    lo = starts[:-1]
+    has_succ = starts[1:] > lo
+    # Segment k of reduceat runs from the k-th non-empty start to the next one: exactly the
+    # successors of that state, since empty states start where the next one starts.
+    seg = lo[has_succ]
+    for _ in range(max_rounds):
+        better = np.zeros(n, dtype=bool)
+        better[has_succ] = np.logical_or.reduceat(reached[dst], seg)
+        better &= ~reached
+        if not better.any():
+            return reached
+        reached |= better
+    return _reverse_search(np, n, starts, dst, reached)
+
+
+def _as_numpy(np, buffer):
+    return np.frombuffer(buffer, dtype=np.int32 if buffer.itemsize == 4 else np.int64)
+
+
+def _reverse_search(np, n, starts, dst, reached):
+    """Breadth-first search backwards from the ``reached`` states, one vectorised frontier
+    per level."""
     src = np.repeat(np.arange(n, dtype=np.int64), np.diff(starts))
     order = np.argsort(dst, kind="stable")
     rev_src = src[order]
+    del src
     rev_start = np.searchsorted(dst[order], np.arange(n + 1, dtype=np.int64))
-    reached = np.zeros(n, dtype=bool)
-    frontier = np.unique(np.asarray(goal, dtype=np.int64))
-    reached[frontier] = True
+    del order
+    frontier = np.flatnonzero(reached)
     while frontier.size:
         lo, hi = rev_start[frontier], rev_start[frontier + 1]
         counts = hi - lo

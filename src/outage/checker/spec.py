@@ -58,6 +58,11 @@ class Model:
     example by sorting identical actors and rewriting every stored actor id). It must commute
     with the dynamics: the successors of equivalent states are equivalent, and every property
     gives the same answer on equivalent states and transitions. ``None`` means no symmetry.
+
+    ``pack``/``unpack`` optionally store states compactly (for example as one integer):
+    ``pack`` must be injective and ``unpack(pack(s)) == s``. ``pack_representative``, if
+    given, must equal ``pack(representative(s))`` (symmetry computed on the packed form).
+    They change what the explorer stores, never what it finds.
     """
 
     init_states: Callable[[], Iterable[State]]
@@ -67,3 +72,12 @@ class Model:
     representative: Callable[[State], State] | None = None
     describe: Callable[[State, Action], str] = field(default=lambda s, a: str(a))
     name: str = "model"
+    pack: Callable[[State], Hashable] | None = None
+    unpack: Callable[[Hashable], State] | None = None
+    pack_representative: Callable[[State], Hashable] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.pack is None) != (self.unpack is None):
+            raise ValueError("pack and unpack come together: give both or neither")
+        if self.pack_representative is not None and self.pack is None:
+            raise ValueError("pack_representative needs pack and unpack")

@@ -28,6 +28,7 @@ assumption, marked ``Assumption:`` below and listed in ``data/assumptions/race.y
 
 from dataclasses import dataclass, field
 from functools import cache, partial
+from struct import Struct
 from typing import NamedTuple
 
 from outage.checker import Model, Property
@@ -522,6 +523,7 @@ def _spares(p: Params, s: State, a: CleanUp) -> bool:
 
 def model(p: Params) -> Model:
     """The race as a :class:`outage.checker.Model` bound to ``p``."""
+    pack, unpack, pack_representative = packed_encoding(p)
     return Model(
         init_states=partial(init_states, p),
         actions=partial(actions, p),
@@ -530,4 +532,119 @@ def model(p: Params) -> Model:
         representative=partial(representative, p),
         describe=partial(describe, p),
         name=f"race ({p.label})",
+        pack=pack,
+        unpack=unpack,
+        pack_representative=pack_representative,
     )
+
+
+# --- Packed encoding (storage only: not part of the rules) -------------------------------
+#
+# The checker stores each state it has seen as a few bytes instead of nested tuples. Nothing
+# here decides what a step does; it only writes a State as bit fields and reads it back.
+
+
+class _Codes(dict):
+    """Value -> code, computed on first use (the values a run meets are few)."""
+
+    __slots__ = ("encode",)
+
+    def __init__(self, encode):
+        super().__init__()
+        self.encode = encode
+
+    def __missing__(self, key):
+        code = self[key] = self.encode(key)
+        return code
+
+
+def packed_encoding(p: Params):
+    """``(pack, unpack, pack_representative)`` for the states of ``p``.
+
+    ``pack(s)`` is a short ``bytes`` (fixed-width fields), distinct for distinct states, and
+    ``unpack(pack(s)) == s``. ``pack_representative(s) == pack(representative(p, s))``: an
+    Enactor's code orders Enactors exactly as their tuples compare (its fields in the same
+    order, each in a fixed width), so sorting the codes sorts the Enactors. With the lock
+    option the lock holders are renumbered too; that case goes through :func:`representative`.
+    A field outside its width raises (``ValueError`` or ``struct.error``) rather than alias
+    another state.
+    """
+    wp = p.plans.bit_length()  # a generation, 0..plans
+    wa = p.endpoints.bit_length()  # an endpoint index
+    wt = (p.enactors + p.endpoints).bit_length()  # a (renumbered) fencing token
+    wh = p.enactors.bit_length()  # a lock holder, 0 or 1 + Enactor id
+    wd = p.plans + 1  # the deleted-plans bitmask
+    wn = 2 + wp + wa + 1 + wt  # one Enactor
+    we = wp + 1 + wh + wt  # one Endpoint
+    n_enactors, n_endpoints = p.enactors, p.endpoints
+
+    def check(value, width: int, what: str) -> int:
+        if not 0 <= value < 1 << width:
+            raise ValueError(f"{what} {value!r} does not fit the packed encoding of {p.label}")
+        return int(value)
+
+    def enactor_code(e: Enactor) -> int:
+        code = check(e.phase, 2, "phase")
+        for value, width, what in ((e.plan, wp, "plan"), (e.at, wa, "endpoint index"),
+                                   (e.locked, 1, "lock flag"), (e.token, wt, "token")):
+            code = code << width | check(value, width, what)
+        return code
+
+    def endpoint_code(ep: Endpoint) -> int:
+        code = check(ep.active, wp, "plan")
+        for value, width, what in ((ep.live, 1, "live flag"), (ep.holder, wh, "lock holder"),
+                                   (ep.fence, wt, "fence")):
+            code = code << width | check(value, width, what)
+        return code
+
+    def enactor_of(code: int) -> Enactor:
+        token = code & ((1 << wt) - 1)
+        code >>= wt
+        locked = code & 1
+        code >>= 1
+        at = code & ((1 << wa) - 1)
+        code >>= wa
+        return Enactor(code >> wp, code & ((1 << wp) - 1), at, locked, token)
+
+    def endpoint_of(code: int) -> Endpoint:
+        fence = code & ((1 << wt) - 1)
+        code >>= wt
+        holder = code & ((1 << wh) - 1)
+        code >>= wh
+        return Endpoint(code >> 1, bool(code & 1), holder, fence)
+
+    e_code, p_code = _Codes(enactor_code), _Codes(endpoint_code)
+    e_of, p_of = _Codes(enactor_of), _Codes(endpoint_of)
+    e_get, p_get = e_code.__getitem__, p_code.__getitem__
+    # One fixed-width unsigned field per Enactor, per Endpoint, then the deleted mask and the
+    # newest generation: struct packs them into bytes in C (and rejects a value too wide).
+    layout = Struct("<" + _field(wn) * n_enactors + _field(we) * n_endpoints + _field(wd)
+                    + _field(wp))
+    to_bytes, from_bytes = layout.pack, layout.unpack
+
+    def pack(s: State) -> bytes:
+        return to_bytes(*map(e_get, s.enactors), *map(p_get, s.endpoints), s.deleted, s.newest)
+
+    def pack_sorted(s: State) -> bytes:
+        return to_bytes(*sorted(map(e_get, s.enactors)), *map(p_get, s.endpoints), s.deleted,
+                        s.newest)
+
+    def unpack(k: bytes) -> State:
+        codes = from_bytes(k)
+        return State(codes[-1], tuple(map(e_of.__getitem__, codes[:n_enactors])),
+                     tuple(map(p_of.__getitem__, codes[n_enactors:-2])), codes[-2])
+
+    if p.lock:
+        def pack_representative(s: State) -> bytes:
+            return pack(representative(p, s))
+    else:
+        pack_representative = pack_sorted
+    return pack, unpack, pack_representative
+
+
+def _field(bits: int) -> str:
+    """The smallest struct format of unsigned integers holding ``bits`` bits."""
+    for code, size in (("B", 8), ("H", 16), ("I", 32), ("Q", 64)):
+        if bits <= size:
+            return code
+    raise ValueError(f"a packed field of {bits} bits is too wide")
