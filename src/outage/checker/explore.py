@@ -146,7 +146,7 @@ def explore(model: Model, *, max_states: int | None = None, symmetry: bool = Tru
     # Properties not decided yet, with what their predicate must return to be a hit.
     pending_state = [(i, p.predicate, p.kind != "always") for i, p in state_props]
     pending_step = [(i, p.predicate, p.kind != "always-step") for i, p in step_props]
-    succ_start = array("q")
+    succ_start = array("i")  # offsets into succ (4 bytes: see succ)
     succ = array("i")  # state ids: 4 bytes each (2**31 states would not fit in memory anyway)
     budget = max_states if max_states is not None else -1
     complete = True
