@@ -6,10 +6,9 @@ Stated tolerance, on 2,000 droplets (2 hosts) and 6 seeded replications (seeds 1
 - time all leases are restored: every replication within 10 minutes of the fluid model;
 - no-intervention: both stay collapsed (under 10% leased at the end, no congestion-free host);
 - downstream: Network Manager and NLB driven by either record reach every milestone within
-  15 minutes of each other (3 replications);
-- more hosts: on 10,000 droplets (10 hosts, the default fleet's 1,000 droplets each) one
-  replication meets the same curve and restore-time tolerances (benchmarks/cascade_bench.py
-  checks 100,000 droplets on 100 hosts).
+  15 minutes of each other (3 replications).
+benchmarks/cascade_bench.py checks the restore time on 10,000 and 100,000 droplets (10 and 100
+hosts), where a test would take too long.
 The largest gap sits just after 2:25 AM, where the fluid model's lagged estimate of the wait
 decides when timeouts begin (see dwfm_fluid's docstring).
 """
@@ -73,16 +72,3 @@ def test_network_manager_and_nlb_milestones_agree_downstream_of_either_model():
         des = scenarios.run("as-happened", SMALL, horizon_s=horizon_s, model="des", seed=seed).milestones
         for name in ("propagation_latency_elevated", "network_backlog_cleared", "nlb_errors_start", "nlb_errors_end"):
             assert abs(des[name] - fluid[name]) <= 15 * 60, (seed, name)
-
-
-@pytest.mark.slow
-def test_ten_hosts_meet_the_same_tolerances():
-    p = scenarios.with_fleet(DwfmParams(), 10_000)
-    controls = scenarios.SCENARIOS["as-happened"].dwfm
-    horizon_s = clock.at("06:30")
-    fluid = dwfm_fluid.simulate(p, controls, horizon_s)
-    des = dwfm_des.simulate(p, controls, horizon_s, SEEDS[0])
-    assert p.dwfm_hosts == 10
-    gap = np.abs(des.leased_fraction - fluid.leased_fraction)
-    assert gap.max() <= MAX_GAP and np.sqrt(np.mean(gap**2)) <= RMS_GAP
-    assert abs(restored(des) - restored(fluid)) <= RESTORE_GAP_S

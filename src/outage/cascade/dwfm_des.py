@@ -251,6 +251,11 @@ class _Fleet:
         h = self.host[d]
         admitted = np.ones(len(d), bool)
         i = np.flatnonzero(decide)
+        if throttled and not c.queue_admission:
+            ok = self.take_tokens(h[i], t[i])
+            if ok is not None:
+                admitted[i] = ok
+                return admitted
         rank = _rank_in_group(h[i])
         i = i[np.argsort(rank, kind="stable")]
         bounds = np.searchsorted(np.sort(rank), np.arange(rank.max() + 2))
@@ -260,8 +265,7 @@ class _Fleet:
             u = self.rng.random(len(d))
             joining = np.where(self.lapse_at[d] > t, p.renew_work_s, p.establish_work_s) * ~decide
             before = np.cumsum(joining) - joining
-            first = np.flatnonzero(np.concatenate([[True], h[1:] != h[:-1]]))
-            before -= np.repeat(before[first], np.diff(np.append(first, len(d))))
+            before -= before[np.searchsorted(h, h)]  # from the host's first arrival
             seen_work = self.work[h] + before + _sum_after(*ended, h, t)
             admitted_work = np.zeros(self.hosts)
         for j in range(len(bounds) - 1):
@@ -283,6 +287,30 @@ class _Fleet:
                 admitted_work[hs[ok]] += p.establish_work_s
             admitted[s[~ok]] = False
         return admitted
+
+    def take_tokens(self, h: np.ndarray, t: np.ndarray) -> np.ndarray | None:
+        """The throttle's token buckets for establishment attempts (sorted by host, then
+        time), all at once: True where admitted. While a bucket stays below its depth, the
+        n-th attempt at a host is admitted iff the tokens refilled by then, x, leave one
+        beyond the n - 1 already taken, so the count taken after attempt i is
+        i + 1 + min(0, min over j <= i of floor(x_j) - (j + 1)). None (nothing changed) if a
+        bucket would reach its depth during the step: the caller then goes one at a time."""
+        c = self.c
+        x = self.tokens[h] + (t - self.refilled_at[h]) * c.throttle_establish_per_host_per_s
+        if np.any(x > c.throttle_bucket_tokens):
+            return None
+        rank = _rank_in_group(h)
+        slack = np.floor(x) - (rank + 1)
+        # Running minimum of slack within each host's run (offset so runs do not mix).
+        offset = np.cumsum(rank == 0) * (2.0 * (np.abs(slack).max() + 1.0))
+        low = np.minimum.accumulate(slack - offset) + offset
+        taken = rank + 1 + np.minimum(0.0, low)
+        ok = np.diff(np.concatenate([[0.0], taken])) > 0
+        ok[rank == 0] = taken[rank == 0] > 0
+        last = np.append(h[1:] != h[:-1], True)
+        self.tokens[h[last]] = x[last] - taken[last]
+        self.refilled_at[h[last]] = t[last]
+        return ok
 
     def place(self, d: np.ndarray, t: np.ndarray, h: np.ndarray) -> None:
         """Give each joining attempt (sorted by host, then time) its worker and start time.
@@ -345,8 +373,7 @@ class _Fleet:
 
 def _rank_in_group(g: np.ndarray) -> np.ndarray:
     """Position of each element within its run of equal values of sorted `g`."""
-    first = np.flatnonzero(np.concatenate([[True], g[1:] != g[:-1]]))
-    return np.arange(len(g)) - np.repeat(first, np.diff(np.append(first, len(g))))
+    return np.arange(len(g)) - np.searchsorted(g, g)
 
 
 def _sum_after(host_e: np.ndarray, t_e: np.ndarray, w_e: np.ndarray, host_q: np.ndarray, t_q: np.ndarray) -> np.ndarray:
