@@ -87,3 +87,13 @@ def test_packed_and_readable_storage_explore_alike(p, symmetry):
     readable = dataclasses.replace(packed, pack=None, unpack=None, pack_representative=None)
     assert answers(explore(packed, symmetry=symmetry)) == answers(
         explore(readable, symmetry=symmetry))
+
+
+@pytest.mark.parametrize("budget", [dict(max_states=500), dict(stop_at_first=True)],
+                         ids=["max-states", "stop-at-first"])
+def test_packed_and_readable_storage_stop_alike(budget):
+    packed = model(Params())
+    readable = dataclasses.replace(packed, pack=None, unpack=None, pack_representative=None)
+    a, b = explore(packed, **budget), explore(readable, **budget)
+    assert a.stopped == b.stopped is not None
+    assert answers(a) == answers(b)
