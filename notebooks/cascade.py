@@ -17,11 +17,11 @@
 # ## Overview
 #
 # DynamoDB's DNS record was whole again at 2:25 AM PDT on 20 October, yet EC2 could not launch instances until 10:36 AM PDT.
-# The AWS summary (section *Amazon EC2*) says why: DWFM, the system that holds a lease on every physical server ("droplet"), had lost many leases while DynamoDB was unreachable; when it tried to re-establish them all, attempts "took long enough to time out before they completed", were queued again, and DWFM fell into "congestive collapse".
-# It recovered only after engineers throttled incoming work and restarted DWFM hosts at 4:14 AM PDT, emptying the queues; every lease was back at 5:28 AM PDT.
-# Network Manager then worked through a backlog of network-state propagations until 10:36 AM PDT, and new instances without propagated state made NLB health checks flap until automatic failover was disabled at 9:36 AM PDT.
+# The AWS summary (section *Amazon EC2*) says why: DWFM, the system that holds a lease on every physical server ("droplet"), had lost many leases while DynamoDB was unreachable; when it tried to re-establish them across the fleet, the work of many attempts could not be completed before they timed out, they were queued again, and DWFM fell into "congestive collapse".
+# It recovered only after engineers throttled incoming work and restarted selected DWFM hosts at 4:14 AM PDT, emptying the queues; every lease was back at 5:28 AM PDT.
+# Network Manager then worked through a backlog of network-state propagations until 10:36 AM PDT, and new instances without propagated state made NLB health checks flap; disabling automatic failover at 9:36 AM PDT ended NLB's extra connection errors, while propagation was back to normal only at 10:36 AM PDT.
 #
-# This is a *metastable failure*: a state that outlives its trigger and needs outside help to leave (Bronson et al., HotOS 2021; Huang et al., OSDI 2022).
+# This project reads it as a *metastable failure* (the summary's words are "congestive collapse"): a state that outlives its trigger and needs outside help to leave (Bronson et al., HotOS 2021; Huang et al., OSDI 2022).
 # This notebook builds the smallest models in which that behaviour comes out of the mechanism, with the operators' actions as inputs and every unpublished number a named assumption.
 #
 # You will see: leases, queues and goodput through the night against the real milestones; that each half of the 4:14 AM action fails on its own; a discrete-event simulation agreeing with the fleet-scale fluid model; the Network Manager tail and the NLB capacity loss; AWS's two remediations as counterfactuals; a phase diagram of outage length against fleet size; a chart whose knobs you turn yourself; and, last, which of AWS's times the model was fitted to and how far it misses the others.
@@ -129,7 +129,7 @@ figures.halves_chart(*(results[name].dwfm for name in
 #
 # Restarting without a throttle empties the queues, but every unleased droplet queues an establishment within one check interval, the queue passes the timeout again and the fleet re-collapses.
 # Throttling without a restart changes nothing: the queues are already full of attempts that time out and re-queue.
-# This is the signature of a metastable state: the sustaining loop (timeouts, wasted work, retries) has to be cut and the load kept below the tipping point.
+# In this project's reading, this is the signature of a metastable state: the sustaining loop (timeouts, wasted work, retries) has to be cut and the load kept below the tipping point.
 
 # %% [markdown]
 # ## Experiment 3: does the fluid model agree with a discrete-event simulation?
@@ -186,7 +186,7 @@ figures.netmgr_nlb_chart(happened, results["no-netmgr-relief"], results["failove
 # %% [markdown]
 # ## Experiment 5: AWS's remediations as counterfactuals
 #
-# The knobs: DWFM admitting new work by the size of its waiting queue (remediation "rate-limit incoming work by queue size"), and a velocity control capping the capacity health checks may remove (one AZ of three, assumed).
+# The knobs: DWFM admitting new work by the size of its waiting queue (AWS states the remediation "rate limit incoming work based on the size of the waiting queue" for EC2's data-propagation systems; applying it to DWFM is this project's reading), and a velocity control capping the capacity health checks may remove (one AZ of three, assumed).
 
 # %%
 qa = results["queue-admission"]
@@ -231,8 +231,8 @@ figures.phase_map(diagram, DwfmParams(), incident_outage_s=clock.DYNAMODB_DNS_RE
 # %% [markdown]
 # ## Experiment 7: turn the knobs yourself
 #
-# The knobs, together: what DWFM does at 4:14 AM PDT (both halves of the action, one, neither, or AWS's queue-size admission in its place), when Network Manager's load is halved (never, or 6:00–9:00 AM PDT; this site assumes 7:00 AM), and whether NLB's automatic failover is disabled at 9:36 AM PDT or kept on.
-# Every one of the 5 × 5 × 2 = 50 combinations is run here, at the default 100,000 droplets and the fluid model's 5-second step; the DWFM runs of the named scenarios above are reused, so the grid adds 25 Network Manager and 50 NLB runs.
+# The knobs, together: what DWFM does at 4:14 AM PDT (both halves of the action, one or neither), whether DWFM admits new work by the size of its waiting queue (a what-if: this project's reading of AWS's remediation for EC2), when Network Manager's load is halved (never, or 6:00–9:00 AM PDT; this site assumes 7:00 AM), and whether NLB's automatic failover is disabled at 9:36 AM PDT or kept on.
+# Every one of the 4 × 2 × 5 × 2 = 80 combinations is run here, at the default 100,000 droplets and the fluid model's 5-second step; the DWFM runs of the named scenarios above are reused, so the grid adds 3 DWFM, 40 Network Manager and 80 NLB runs.
 # Each choice says where its value comes from: AWS, assumed, or what-if.
 
 # %%
@@ -251,12 +251,12 @@ for row in table:
 figures.what_if_chart(grid).show()
 
 # %% [markdown]
-# *Figure 7 — Choose what DWFM does at 4:14 AM PDT, when Network Manager's load is halved, and whether NLB's automatic failover is disabled at 9:36 AM PDT; the coloured curves and the milestone printed above each panel follow the choice, the grey curves stay as happened. Top to bottom: share of droplets holding a lease, Network Manager's propagation latency, and the share of one NLB's connections that fail. Dotted verticals: when each chosen action happens, in the panel it acts on (4:14 AM PDT, the Network Manager cut, failover off at 9:36 AM PDT). The throttle level (0.209 lease establishments per host per second, fitted to 5:28 AM) and the size of the Network Manager cut (half its normal load) are assumptions whatever the choice. All 50 combinations were run when the notebook was executed (100,000 droplets, curves drawn every 3 minutes); nothing runs in the page.*
+# *Figure 7 — Choose what DWFM does at 4:14 AM PDT, whether it admits work by queue size, when Network Manager's load is halved, and whether NLB's automatic failover is disabled at 9:36 AM PDT; the coloured curves and the milestone printed above each panel follow the choice, the grey curves stay as happened. Top to bottom: share of droplets holding a lease, Network Manager's propagation latency, and the share of one NLB's connections that fail. Dotted verticals: when each chosen action happens, in the panel it acts on (4:14 AM PDT, the Network Manager cut, failover off at 9:36 AM PDT). The throttle level (0.209 lease establishments per host per second, fitted to 5:28 AM) and the size of the Network Manager cut (half its normal load) are assumptions whatever the choice. All 80 combinations were run when the notebook was executed (100,000 droplets, curves drawn every 3 minutes); nothing runs in the page.*
 #
-# Try the DWFM control first: only "throttle + restart" and queue-size admission bring the leases back, and with either half alone nothing downstream happens at all, because the held network changes never reach Network Manager.
+# Try the DWFM controls first: in the model, only "throttle + restart" or queue-size admission brings the leases back, and with either half alone nothing downstream happens at all, because the held network changes never reach Network Manager.
 # With the leases back, the Network Manager control moves the end of the latency by about half an hour per hour of delay (6:00 AM gives 10:09 AM, never gives 1:36 PM), while the start stays at the burst.
 # The failover control matters only while the latency is high: kept on, the errors last until the backlog has drained (10:13 AM with the assumed 7:00 AM cut), disabled they end at 9:36 AM at the latest; with an early cut at 6:00 AM, keeping failover costs only 10 minutes.
-# Queue-size admission moves the whole cascade two to three hours earlier and makes the other two controls irrelevant: the burst, the latency and the errors are over before 6:00 AM.
+# In the model, queue-size admission moves the whole cascade two to three hours earlier and makes the other three controls irrelevant: the leases are back before 4:14 AM, so neither half of the action changes anything, and the burst, the latency and the errors are over before 6:00 AM.
 
 # %% [markdown]
 # ## Experiment 8: what the model was fitted to, and what it predicts

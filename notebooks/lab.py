@@ -139,7 +139,7 @@ figures.race_chart(race).show()
 # With the conditional write the same step 7 is refused (NXRRSET) and the endpoint stays on plan 3.
 #
 # The lock replay shows that the talk's TXT lock works as a lock — a rival that read "free" just before Enactor B won it is refused with NXRRSET — and still does not stop the race: Enactor A waits its turn, wins the lock and writes its stale plan.
-# The lock is a compare-and-set on who writes; the fix is a compare-and-set on what is written.
+# The lock is a compare-and-set on who writes; the conditional-write fix tested here is a compare-and-set on what is written (AWS has not described the fix it made).
 
 # %% [markdown]
 # ## Experiment 2: the recovery tail through Unbound

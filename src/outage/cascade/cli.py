@@ -58,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help=f"simulated hours from 11:48 PM PDT on 19 Oct, {MIN_HOURS} to {MAX_HOURS:.0f} "
                           "(default %(default)s)")
     run.add_argument("--model", choices=["fluid", "des"], default="fluid",
-                     help="DWFM model: mean-field (fleet-scale) or discrete-event (small fleets)")
+                     help="DWFM model: mean-field (fleet-scale) or discrete-event (one event per lease check, up to 100,000 droplets)")
     run.add_argument("--seed", type=int, default=0, help="seed of the discrete-event model")
     run.add_argument("--json", action="store_true", help="print one JSON object")
     run.set_defaults(func=run_scenario)
