@@ -1,5 +1,15 @@
 """Test ordering for two workers: the longest files first, so no worker is left with a long
-tail at the end (xdist hands out whole files, in collection order)."""
+tail at the end (xdist hands out whole files, in collection order).
+
+Also: a run started in the background of a non-interactive shell (``scripts/test &``, nohup, some
+CI runners) inherits SIGINT as ignored, and so would every program a test starts. The lab's tests
+interrupt it as a terminal's Ctrl-C would, so the test processes take SIGINT back: a handler is
+reset to the default by exec, so programs they start see Ctrl-C as usual."""
+
+import signal
+
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _weight(item) -> int:

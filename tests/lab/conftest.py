@@ -1,21 +1,5 @@
-import os
-
 import pytest
-from lab_helpers import Lab
-
-from outage.lab.config import MissingTool, find_tool
-
-
-def _skip_without_tools():
-    """Skip without BIND 9 or Unbound; fail instead under CI=true, where the workflow
-    installs both, so a broken installation cannot pass as a skipped lab."""
-    try:
-        find_tool("named")
-        find_tool("unbound")
-    except MissingTool as error:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true and {error}", pytrace=False)
-        pytest.skip(str(error))
+from lab_helpers import Lab, skip_without_tools as _skip_without_tools
 
 
 @pytest.fixture

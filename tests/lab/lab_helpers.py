@@ -11,6 +11,24 @@ import sys
 import uuid
 from pathlib import Path
 
+import pytest
+
+from outage.lab.config import MissingTool, find_tool
+
+
+def skip_without_tools():
+    """Skip without BIND 9 or Unbound; fail instead under CI=true, where the workflow
+    installs both, so a broken installation cannot pass as a skipped lab. (Here, not in the
+    lab's conftest: every test folder's conftest is a module named ``conftest``, so a test
+    that imports one may get another folder's.)"""
+    try:
+        find_tool("named")
+        find_tool("unbound")
+    except MissingTool as error:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true and {error}", pytrace=False)
+        pytest.skip(str(error))
+
 LAB_TIMEOUT_S = 60
 
 

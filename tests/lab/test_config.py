@@ -86,18 +86,18 @@ def test_free_port_is_free_for_udp_and_tcp():
 
 
 def test_without_the_tools_ci_fails_where_a_laptop_skips(monkeypatch):
-    import conftest
+    import lab_helpers
 
     def missing(name, tool_path=None):
         raise MissingTool(f"{name} not found: install the Debian package bind9")
 
-    monkeypatch.setattr(conftest, "find_tool", missing)
+    monkeypatch.setattr(lab_helpers, "find_tool", missing)
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI=true and named not found"):
-        conftest._skip_without_tools()
+        lab_helpers.skip_without_tools()
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match="named not found"):
-        conftest._skip_without_tools()
+        lab_helpers.skip_without_tools()
 
 
 @pytest.mark.parametrize(("field", "value"), [("load_resolvers", 5), ("load_resolvers", 0),
