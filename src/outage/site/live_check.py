@@ -93,12 +93,12 @@ SWITCH_LABELS = {
 #: first in the panel.
 READINGS: dict[str, tuple[str, dict[str, str]]] = {
     "write_deleted": ("Writing a plan that clean-up has already deleted", {
-        race.REBUILD: "rebuilds its records from the Enactor's copy",
-        race.EMPTY: "leaves the endpoint without records",
+        race.REBUILD: "rebuilds its records",
+        race.EMPTY: "leaves no records",
     }),
     "check_against": ("The one-time check compares the new plan with", {
-        race.OWN: "the plan this Enactor applied last",
-        race.APPLIED_IN_DNS: "the plan active in DNS",
+        race.OWN: "the Enactor's last plan",
+        race.APPLIED_IN_DNS: "the plan in DNS",
     }),
 }
 
