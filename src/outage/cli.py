@@ -6,6 +6,7 @@ subcommand and sets `func` on the parser; `func(args)` returns the exit status.
 
 import argparse
 import importlib
+import math
 import os
 import sys
 
@@ -16,6 +17,17 @@ COMMAND_MODULES: tuple[str, ...] = ("outage.dns.cli", "outage.race.cli", "outage
 
 class CliError(Exception):
     """A bad parameter: reported as one line on stderr with exit status 2."""
+
+
+def whole_number(text: str) -> int:
+    """A whole number written as an integer or in exponent form ("1e5"); an argparse type."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (math.isfinite(value) and value == int(value)):
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
+    return int(value)
 
 
 class _Parser(argparse.ArgumentParser):

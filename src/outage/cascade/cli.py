@@ -6,7 +6,7 @@ import math
 
 from outage.cascade import calibration, clock, scenarios
 from outage.cascade.dwfm_params import DwfmParams
-from outage.cli import CliError
+from outage.cli import CliError, whole_number
 
 _DEFAULTS = DwfmParams()
 _PER_HOST = _DEFAULTS.fleet_droplets // _DEFAULTS.dwfm_hosts
@@ -24,17 +24,6 @@ MAX_HOURS = 48.0
 EXIT_CODES = "exit status: 0 run completed (milestones not reached are null), 2 bad parameter"
 
 
-def count(text: str) -> int:
-    """A whole number written as an integer or in exponent form ("1e5"); argparse type."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not (math.isfinite(value) and value == int(value)):
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
-    return int(value)
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `cascade` subcommand and its `run` action."""
     cascade = subparsers.add_parser("cascade", help="DWFM lease collapse, Network Manager backlog, NLB flapping")
@@ -50,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EXIT_CODES,
     )
     run.add_argument("--scenario", choices=list(scenarios.SCENARIOS), default="as-happened")
-    run.add_argument("--fleet", type=count, default=_DEFAULTS.fleet_droplets, metavar="N",
+    run.add_argument("--fleet", type=whole_number, default=_DEFAULTS.fleet_droplets, metavar="N",
                      help=f"droplets in the fleet, a whole number of DWFM hosts of {_PER_HOST:,} "
                           f"droplets, at most {FLUID_MAX_DROPLETS:,} (fluid) or {DES_MAX_DROPLETS:,} "
                           "(des) (default %(default)s)")

@@ -4,7 +4,7 @@ import argparse
 import json
 import math
 
-from outage.cli import CliError
+from outage.cli import CliError, whole_number
 from outage.dns.assumptions import observed_tail_comparison
 from outage.dns.population import Params, recovery_bound_s, simulate
 from outage.dns.recovery import summarize
@@ -18,17 +18,6 @@ _DEFAULTS = Params()
 MAX_CLIENTS = 10_000
 MAX_CLIENT_SECONDS = 2e7
 EXIT_CODES = "exit status: 0 run completed, 2 bad parameter"
-
-
-def count(text: str) -> int:
-    """A whole number written as an integer or in exponent form ("1e4"); argparse type."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not (math.isfinite(value) and value == int(value)):
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
-    return int(value)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -68,9 +57,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="JVM-like client negative TTL (s)")
     rec.add_argument("--retry", choices=sorted(RETRY_POLICIES), default=_DEFAULTS.retry,
                      help="client retry policy")
-    rec.add_argument("--clients", type=count, default=_DEFAULTS.n_clients, metavar="N",
+    rec.add_argument("--clients", type=whole_number, default=_DEFAULTS.n_clients, metavar="N",
                      help=f"clients, 1 to {MAX_CLIENTS:,} (default %(default)s)")
-    rec.add_argument("--resolvers", type=count, default=_DEFAULTS.n_resolvers, metavar="N",
+    rec.add_argument("--resolvers", type=whole_number, default=_DEFAULTS.n_resolvers, metavar="N",
                      help="resolver caches the clients share, 1 to --clients (default %(default)s)")
     rec.add_argument("--entry-ages", choices=["uniform", "synchronized"],
                      default=_DEFAULTS.entry_ages.value,
