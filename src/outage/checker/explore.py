@@ -121,6 +121,15 @@ def explore(model: Model, *, max_states: int | None = None, symmetry: bool = Tru
     if max_seconds is not None and not max_seconds > 0:
         raise ValueError(f"max_seconds must be positive, got {max_seconds}")
     started = time.perf_counter()
+    if not stop_at_first and model.vectorised is not None and _has_numpy():
+        # Importing it only here keeps it out of the page's checker, which has no numpy.
+        from outage.checker.levels import explore_levels, usable_rules
+
+        rules = usable_rules(model)
+        if rules is not None:
+            return explore_levels(model, rules, max_states=max_states, symmetry=symmetry,
+                                  on_progress=on_progress, progress_every=progress_every,
+                                  max_seconds=max_seconds, started=started)
     deadline = None if max_seconds is None else started + max_seconds
     canon = model.representative if symmetry and model.representative is not None else None
     key, unpack = _keys(model, canon)
@@ -247,19 +256,32 @@ def explore(model: Model, *, max_states: int | None = None, symmetry: bool = Tru
         return _concretize(model, key if canon else None, unpack, roots[k], path, keys, via,
                            last)
 
+    goal_ids = [[k for k, b in enumerate(bits) if b] for bits in goals] if complete else []
+    return finish(model, found, goal_ids, len(keys), succ_start, succ, trace_to,
+                  transitions=transitions, depth=deepest, complete=complete, stopped=stopped,
+                  symmetry=canon is not None, started=started,
+                  initial=tuple(roots[k] for k in sorted(roots)))
+
+
+def finish(model: Model, found: list, goal_ids: list, n: int, succ_start, succ,
+           trace_to: Callable, *, transitions: int, depth: int, complete: bool,
+           stopped: str | None, symmetry: bool, started: float,
+           initial: tuple[State, ...]) -> Exploration:
+    """The verdicts of a finished search: ``found[i]`` is the first hit of property ``i`` (a
+    state id, or ``(source id, action)`` for step kinds, or ``None``), ``goal_ids`` the goal
+    states of each progress property (when complete), ``succ_start``/``succ`` the graph and
+    ``trace_to(j, last)`` the trace to state ``j``."""
     open_verdict = UNDECIDED if stopped == FIRST_VIOLATION else INCOMPLETE
     results = []
-    progress_goals = iter(goals)
-    for i, p in enumerate(props):
+    progress_goals = iter(goal_ids)
+    for i, p in enumerate(model.properties):
         hit = found[i]
         if p.kind == "progress":
-            bits = next(progress_goals)
             if not complete:
                 results.append(PropertyResult(p.name, p.kind, open_verdict, None, p.required))
                 continue
-            goal = [k for k, b in enumerate(bits) if b]
-            reach = can_reach_goal(len(keys), succ_start, succ, goal)
-            stuck = next((k for k, ok in enumerate(reach) if not ok), None)
+            reach = can_reach_goal(n, succ_start, succ, next(progress_goals))
+            stuck = _first_false(reach)
             if stuck is None:
                 results.append(PropertyResult(p.name, p.kind, HOLDS, None, p.required))
             else:
@@ -280,16 +302,30 @@ def explore(model: Model, *, max_states: int | None = None, symmetry: bool = Tru
 
     return Exploration(
         model_name=model.name,
-        states=len(keys),
+        states=n,
         transitions=transitions,
-        depth=deepest,
+        depth=depth,
         complete=complete,
-        symmetry=canon is not None,
+        symmetry=symmetry,
         seconds=time.perf_counter() - started,
-        initial=tuple(roots[k] for k in sorted(roots)),
+        initial=initial,
         results=tuple(results),
         stopped=stopped,
     )
+
+
+def _has_numpy() -> bool:
+    try:
+        import numpy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _first_false(reach: Sequence[bool]) -> int | None:
+    if hasattr(reach, "argmin"):  # a numpy array
+        return None if reach.all() else int(reach.argmin())
+    return next((k for k, ok in enumerate(reach) if not ok), None)
 
 
 def _keys(model: Model, canon: Callable[[State], State] | None):

@@ -63,6 +63,11 @@ class Model:
     ``pack`` must be injective and ``unpack(pack(s)) == s``. ``pack_representative``, if
     given, must equal ``pack(representative(s))`` (symmetry computed on the packed form).
     They change what the explorer stores, never what it finds.
+
+    ``vectorised``, if given, returns the same rules on arrays of states
+    (:class:`VectorRules`), or ``None`` for a size they do not cover; the explorer then
+    expands a whole breadth-first level per call where numpy is importable. Like ``pack``, it
+    changes how fast the explorer is, never what it finds.
     """
 
     init_states: Callable[[], Iterable[State]]
@@ -75,9 +80,39 @@ class Model:
     pack: Callable[[State], Hashable] | None = None
     unpack: Callable[[Hashable], State] | None = None
     pack_representative: Callable[[State], Hashable] | None = None
+    vectorised: Callable[[], "VectorRules | None"] | None = None
 
     def __post_init__(self) -> None:
         if (self.pack is None) != (self.unpack is None):
             raise ValueError("pack and unpack come together: give both or neither")
         if self.pack_representative is not None and self.pack is None:
             raise ValueError("pack_representative needs pack and unpack")
+
+
+@dataclass(frozen=True)
+class VectorRules:
+    """A model's rules restated on numpy arrays of states, one row per state.
+
+    - ``rows_of(states)`` -> rows; ``state_of(row)`` -> the readable state of one row.
+    - ``key(rows)`` -> one int64 per row, distinct for distinct rows (a packed state);
+      ``rows_of_keys(keys)`` is its inverse.
+    - ``canonical(rows)`` -> the rows of ``representative`` of each state;
+      ``canonical_key(rows)`` -> ``key(canonical(rows))``, possibly computed more directly.
+    - ``expand(rows)`` -> ``(parent, children, moves)``: every successor of every row, parents
+      in row order and each parent's successors in the order of the model's ``actions``;
+      ``moves`` is an int64 per successor that step predicates may read (what the action did).
+    - ``predicates``: property name -> vectorised predicate, on rows for state kinds and the
+      progress goal, on ``(parent_rows, moves, child_rows)`` for step kinds. The explorer uses
+      the vectorised path only when every property of the model has one.
+
+    Each must agree with the model's readable rules; the explorer trusts them to.
+    """
+
+    rows_of: Callable
+    state_of: Callable
+    key: Callable
+    rows_of_keys: Callable
+    canonical: Callable
+    canonical_key: Callable
+    expand: Callable
+    predicates: dict

@@ -14,8 +14,10 @@ from outage.race.report import DEFAULT_MAX_STATES, check, format_report
 from outage.race.table import VARIANTS, fix_table, format_table
 
 # Upper bounds of the checker's sizes, each with the estimate it rests on, measured on the
-# 2-core reference machine (benchmarks/race_bench.py): a stored state takes about 0.64 KiB and
-# the checker explores 8,000-25,000 states/s. A size bound is the first value at which a full
+# 2-core reference machine (benchmarks/race_bench.py): a stored state takes about 0.2 KiB and the
+# checker explores about 45,000 states per CPU second one state at a time (--stop-at-first, or a
+# size whose states do not fit 63 bits), under 0.1 KiB and 300,000-600,000 states per CPU second
+# a level at a time (every other search). A size bound is the first value at which a full
 # search with the other sizes at their defaults no longer fits the largest state budget.
 MAX_STATES_BOUND = 10_000_000
 CHECK_BOUNDS: dict[str, tuple[int, str]] = {
@@ -32,13 +34,14 @@ CHECK_BOUNDS: dict[str, tuple[int, str]] = {
                      "4 with 3 Enactors × 5 plans), so a full search at 7 already needs about "
                      f"25 million states, more than the largest --max-states "
                      f"({MAX_STATES_BOUND:,})"),
-    "max-states": (MAX_STATES_BOUND, "each stored state takes about 0.64 KiB (309 MiB for "
-                                     "493,658 states), so 10 million take about 6 GiB of "
-                                     "memory and 7 to 20 minutes"),
+    "max-states": (MAX_STATES_BOUND, "each stored state takes up to about 0.2 KiB (searched "
+                                     "one state at a time; 61 bytes a level at a time at "
+                                     "493,658 states), so 10 million take up to about 2 GiB of "
+                                     "memory and 30 seconds to 4 minutes"),
 }
 MAX_SECONDS_BOUND = (3600.0, "the largest state budget, 10,000,000 states, is explored in "
-                             "about 20 minutes at 8,000 states/s; an hour leaves room for a "
-                             "slower machine")
+                             "about 4 minutes at 45,000 states/s (one state at a time); an hour "
+                             "leaves room for a machine ten times slower")
 
 # Upper bounds of the simulation's parameters. Cost estimate, measured on the 2-core reference
 # machine: a default simulated day (1,440 plans, each a run of 3 Enactors over 2 endpoints

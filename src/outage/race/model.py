@@ -535,7 +535,16 @@ def model(p: Params) -> Model:
         pack=pack,
         unpack=unpack,
         pack_representative=pack_representative,
+        vectorised=partial(_vectorised, p),
     )
+
+
+def _vectorised(p: Params):
+    # The same rules on arrays, for the checker's command-line path (needs numpy; the page's
+    # checker runs without it and never calls this).
+    from outage.race.vectorised import rules
+
+    return rules(p)
 
 
 # --- Packed encoding (storage only: not part of the rules) -------------------------------
