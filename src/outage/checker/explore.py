@@ -105,6 +105,9 @@ def explore(model: Model, *, max_states: int | None = None, symmetry: bool = Tru
     its trace is still the shortest (breadth-first order), and every property not decided by
     then, ``progress`` always among them, is ``undecided``, never ``holds``.
     ``symmetry=False`` ignores the model's ``representative``.
+    When the model gives array rules (``Model.vectorised``) and numpy is importable, the search
+    runs a level at a time on them (:mod:`outage.checker.levels`), except with
+    ``stop_at_first``; the answers are the same.
     ``on_progress``, if given, is called with the number of distinct states found so far
     each time ``progress_every`` more states have been expanded (for a progress display; an
     exception it raises ends the search and propagates).
