@@ -601,7 +601,8 @@ def validation_chart(comparisons: Sequence, folds: Sequence = ()) -> go.Figure:
     comparisons`), one row each in AWS's order, coloured by kind: inputs and fitted times sit
     on zero by construction, predicted ones show the model's error. Each leave-one-out fold
     (`validation.leave_one_out`) adds an open marker on the row it predicts; a fold whose fit
-    no parameter value can meet says so in words on that row instead."""
+    no parameter value can meet says so in words on that row instead. Each row is named above
+    its markers, inside the plot, so that on a phone the plot keeps most of the width."""
     rows = [f"{MILESTONE_WORDS[c.milestone]}<br>{plotting.clock(moment(clock.at(c.aws_time)))}" for c in comparisons]
     row_of = {c.milestone: row for c, row in zip(comparisons, rows)}
     fig = go.Figure()
@@ -618,7 +619,7 @@ def validation_chart(comparisons: Sequence, folds: Sequence = ()) -> go.Figure:
                 x=0, y=row_of[fold.predicted], text=f"from {plotting.clock(moment(fold.target_s))}: no fit",
                 hovertext=f"fitted to {plotting.clock(moment(fold.target_s))} alone, no throttle level meets it, "
                           "so there is no prediction", showarrow=False,
-                xanchor="right", xshift=-4, yshift=-12, font=dict(size=11),
+                xanchor="right", xshift=-10, font=dict(size=11),
             )
     predicted = [f for f in folds if f.error_min is not None]
     fig.add_trace(go.Scatter(
@@ -627,8 +628,12 @@ def validation_chart(comparisons: Sequence, folds: Sequence = ()) -> go.Figure:
         hovertemplate="AWS %{y}: model %{x:+.0f} min, fitted to the other time only<extra></extra>",
     ))
     fig.add_vline(x=0, line=dict(dash="dot", width=1, color="#8c8c8c"))
-    fig.update_xaxes(title_text="model minus AWS (min)", zeroline=False)
-    fig.update_yaxes(title_text="AWS's time (PDT)", autorange="reversed", type="category",
-                     categoryorder="array", categoryarray=rows)
-    fig.update_layout(height=360)
+    fig.update_xaxes(title_text="model minus AWS's time (min)", zeroline=False)
+    fig.update_yaxes(autorange="reversed", type="category", categoryorder="array",
+                     categoryarray=rows, showticklabels=False)
+    for row in rows:
+        words, time = row.split("<br>")
+        fig.add_annotation(xref="paper", x=0, y=row, text=f"{words}: AWS {time}", showarrow=False,
+                           xanchor="left", yanchor="bottom", yshift=8, font=dict(size=11))
+    fig.update_layout(height=420)
     return fig
