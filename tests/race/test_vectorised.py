@@ -159,6 +159,8 @@ EXPLORED = [
 @pytest.mark.parametrize("p", EXPLORED, ids=ids)
 @pytest.mark.parametrize("symmetry", [True, False], ids=["symmetry", "no-symmetry"])
 def test_a_level_at_a_time_finds_what_one_state_at_a_time_finds(p, symmetry):
+    if not symmetry:  # without symmetry the one-state search is slow: smaller sizes suffice
+        p = dataclasses.replace(p, enactors=min(p.enactors, 3), plans=min(p.plans, 3))
     m = model(p)
     assert usable_rules(m) is not None
     assert answers(explore(m, symmetry=symmetry)) == answers(
