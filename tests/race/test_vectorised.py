@@ -201,6 +201,13 @@ def test_a_time_budget_leaves_the_search_incomplete_not_holding():
     assert {r.verdict for r in result.results if r.kind in ("always", "progress")} == {"incomplete"}
 
 
+def test_a_model_without_a_representative_is_searched_without_symmetry():
+    m = dataclasses.replace(model(Params(plans=3)), representative=None, pack_representative=None)
+    fast = explore(m)
+    assert not fast.symmetry and fast.states == 13175
+    assert answers(fast) == answers(explore(one_state_at_a_time(m)))
+
+
 def test_sizes_whose_keys_do_not_fit_63_bits_take_the_one_state_path():
     p = Params(enactors=1, plans=60, endpoints=1, keep=58)  # the deleted mask alone is 61 bits
     assert rules(p) is None and usable_rules(model(p)) is None

@@ -99,8 +99,9 @@ def explore(model: Model, *, max_states: int | None = None, symmetry: bool = Tru
 
     ``max_states`` caps the number of distinct states stored; reaching it makes the search
     incomplete (``None``: no cap). ``max_seconds`` caps the wall-clock time of the search
-    (checked every 256 expanded states; the progress analysis after a complete search is not
-    interrupted); running out makes it incomplete. ``stop_at_first`` ends the search at the
+    (checked every 256 expanded states, or every chunk of up to 2,048 on the level-at-a-time
+    path; the progress analysis after a complete search is not interrupted); running out makes
+    it incomplete. ``stop_at_first`` ends the search at the
     first state or transition that violates a required ``always``/``always-step`` property:
     its trace is still the shortest (breadth-first order), and every property not decided by
     then, ``progress`` always among them, is ``undecided``, never ``holds``.

@@ -81,6 +81,7 @@ def explore_levels(model: Model, rules: VectorRules, *, max_states: int | None, 
     import numpy as np
 
     deadline = None if max_seconds is None else started + max_seconds
+    symmetry = symmetry and model.representative is not None  # None: the model has none
     key = rules.canonical_key if symmetry else rules.key
     props = model.properties
     predicates = [rules.predicates[p.name] for p in props]
