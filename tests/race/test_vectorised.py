@@ -95,6 +95,8 @@ def test_rows_keys_and_symmetry_agree_with_the_readable_states(p):
     reps = r.rows_of([representative(p, s) for s in states])
     assert (r.canonical(rows) == reps).all()
     assert (r.canonical_key(rows) == r.key(reps)).all()
+    assert [r.key_of_state(s, True) for s in states] == r.canonical_key(rows).tolist()
+    assert [r.key_of_state(s, False) for s in states] == keys.tolist()
 
 
 @pytest.mark.parametrize("p", PARAMS, ids=ids)

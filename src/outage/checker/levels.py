@@ -204,7 +204,7 @@ def explore_levels(model: Model, rules: VectorRules, *, max_states: int | None, 
                 if complete else [])
 
     def key_of(s):
-        return int(key(rules.rows_of([s]))[0])
+        return rules.key_of_state(s, symmetry)
 
     def state_of_key(k):
         return rules.state_of(rules.rows_of_keys(np.array([k]))[0])

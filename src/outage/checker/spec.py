@@ -97,7 +97,8 @@ class VectorRules:
     - ``key(rows)`` -> one int64 per row, distinct for distinct rows (a packed state);
       ``rows_of_keys(keys)`` is its inverse.
     - ``canonical(rows)`` -> the rows of ``representative`` of each state;
-      ``canonical_key(rows)`` -> ``key(canonical(rows))``, possibly computed more directly.
+      ``canonical_key(rows)`` -> ``key(canonical(rows))``, possibly computed more directly;
+      ``key_of_state(state, symmetry)`` -> the same for one readable state, as an ``int``.
     - ``expand(rows)`` -> ``(parent, children, moves)``: every successor of every row, parents
       in row order and each parent's successors in the order of the model's ``actions``;
       ``moves`` is an int64 per successor that step predicates may read (what the action did).
@@ -114,5 +115,6 @@ class VectorRules:
     rows_of_keys: Callable
     canonical: Callable
     canonical_key: Callable
+    key_of_state: Callable
     expand: Callable
     predicates: dict

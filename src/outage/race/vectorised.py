@@ -180,6 +180,23 @@ def rules(p: Params) -> VectorRules | None:
             out |= blocks[:, i] << block_offsets[i]
         return out
 
+    def key_of_state(s: State, symmetry: bool) -> int:
+        """``canonical_key`` (or ``key``) of one readable state, in plain Python: a trace is
+        rebuilt one state at a time, where numpy's per-call cost would dominate."""
+        if symmetry and p.lock:
+            return int(canonical_key(rows_of([s]))[0])
+        out = s.newest << int(shifts[0]) | s.deleted << int(shifts[1])
+        for k, ep in enumerate(s.endpoints):
+            for f, value in enumerate((ep.active, int(ep.live), ep.holder, ep.fence)):
+                out |= value << int(shifts[lay.ep(k, f)])
+        blocks = [sum(value << int(inner_shifts[f]) for f, value in enumerate(e))
+                  for e in s.enactors]
+        if symmetry:
+            blocks.sort()
+        for offset, block in zip(block_offsets, blocks):
+            out |= block << offset
+        return out
+
     def rows_of_keys(keys: np.ndarray) -> np.ndarray:
         keys = np.asarray(keys, dtype=DTYPE)
         return ((keys[:, None] >> shifts[None, :]) & masks[None, :]).astype(dt)
@@ -214,109 +231,110 @@ def rules(p: Params) -> VectorRules | None:
         rank = ((ordered[:, None, :] <= values[:, :, None]) & first[:, None, :]).sum(axis=2)
         rows[:, cols] = rank
 
+    phase_cols = [lay.e(i, PHASE) for i in range(n)]
+    plan_cols = [lay.e(i, PLAN) for i in range(n)]
+    at_cols = [lay.e(i, AT) for i in range(n)]
+    locked_cols = [lay.e(i, LOCKED) for i in range(n)]
+    first_endpoint = lay.ep(0, 0)
+    token_and_fence_cols = token_cols + fence_cols
+    live_cols_row = np.array(live_cols)[None, :]
+
     def expand(rows: np.ndarray):
         """Every successor of every row, parents in order and, per parent, in the order of
-        ``model.actions``: ``(parent, children, moves)``."""
+        ``model.actions`` (the Planner first, then the Enactors by id): ``(parent, children,
+        moves)``. Every Enactor of every row is decided at once; ``np.nonzero`` lists the
+        enabled (row, Enactor) pairs row by row, Enactors in order."""
         count = len(rows)
-        idx = np.arange(count)
-        newest, deleted = rows[:, 0], rows[:, 1]
-        parts = []  # (slot, parent indices, children, moves)
-
-        enabled = newest < p.plans
-        child = rows[enabled].copy()
-        child[:, 0] += 1
-        parts.append((0, idx[enabled], child, np.full(len(child), PUBLISH, dtype=DTYPE)))
-
+        newest = rows[:, 0]
         actives = rows[:, active_cols]
-        for i in range(n):
-            phase, plan, at = rows[:, lay.e(i, PHASE)], rows[:, lay.e(i, PLAN)], rows[:, lay.e(i, AT)]
-            locked, token = rows[:, lay.e(i, LOCKED)], rows[:, lay.e(i, TOKEN)]
-            reference = plan if own else actives[:, 0]
-            take = (phase == IDLE) & (newest > reference)
-            writing = phase == WRITING
-            col_at = 2 + E_FIELDS * n + P_FIELDS * at  # column of each row's endpoint `at`
-            ep_active = rows[idx, col_at + ACTIVE]
-            ep_live = rows[idx, col_at + LIVE]
-            ep_holder = rows[idx, col_at + HOLDER]
-            ep_fence = rows[idx, col_at + FENCE]
-            if p.lock:
-                lock = writing & (locked == 0) & (ep_holder == 0)
-                writes = writing & (locked == 1)
-            else:
-                lock = np.zeros(count, dtype=bool)
-                writes = writing
-            stale = (ep_active > plan) if cw else np.zeros(count, dtype=bool)
-            fenced = ~stale & (ep_fence > token) if ft else np.zeros(count, dtype=bool)
-            applied = ~stale & ~fenced & (ep_live == 1)
-            write = writes & (stale | fenced | applied)
-            clean = phase == CLEANING
-            kind = np.select([take, lock, write & applied, write & stale, write & fenced, clean],
-                             [TAKE, LOCK, WRITE_APPLIED, WRITE_STALE, WRITE_FENCED, CLEAN], -1)
-            sel = kind >= 0
-            r = idx[sel]
-            child = rows[sel].copy()
-            kind, plan, at, token = kind[sel], plan[sel], at[sel], token[sel]
-            col_at = col_at[sel]
-            rr = np.arange(len(r))
-            ec = lay.e(i, 0)
+        phases, plans, ats = rows[:, phase_cols], rows[:, plan_cols], rows[:, at_cols]
+        ep_active = np.take_along_axis(actives, ats, axis=1)  # each Enactor's endpoint `at`
+        ep_live = np.take_along_axis(rows[:, live_cols], ats, axis=1)
+        reference = plans if own else actives[:, :1]
 
-            t = kind == TAKE
-            if t.any():
-                new_token = 0
-                if ft:
-                    new_token = 1 + child[t][:, token_cols + fence_cols].max(axis=1)
-                child[t, ec + PHASE] = WRITING
-                child[t, ec + PLAN] = child[t, 0]
-                child[t, ec + AT] = 0
-                child[t, ec + LOCKED] = 0
-                child[t, ec + TOKEN] = new_token
+        kind = np.full((count, n), -1, dtype=np.int8)  # each Enactor's action, -1: none
+        kind[phases == CLEANING] = CLEAN
+        kind[(phases == IDLE) & (newest[:, None] > reference)] = TAKE
+        writes = phases == WRITING
+        if p.lock:
+            locked = rows[:, locked_cols]
+            ep_holder = np.take_along_axis(rows[:, holder_cols], ats, axis=1)
+            kind[writes & (locked == 0) & (ep_holder == 0)] = LOCK
+            writes &= locked == 1
+        stale = writes & (ep_active > plans) if cw else np.zeros_like(writes)
+        if ft:
+            tokens = rows[:, token_cols]
+            ep_fence = np.take_along_axis(rows[:, fence_cols], ats, axis=1)
+            fenced = writes & ~stale & (ep_fence > tokens)
+        else:
+            fenced = np.zeros_like(writes)
+        kind[writes & ~stale & ~fenced & (ep_live == 1)] = WRITE_APPLIED
+        kind[stale] = WRITE_STALE
+        kind[fenced] = WRITE_FENCED
 
-            lk = kind == LOCK
-            if lk.any():
-                child[lk, ec + LOCKED] = 1
-                child[rr[lk], col_at[lk] + HOLDER] = i + 1
+        r, i = np.nonzero(kind >= 0)
+        k = kind[r, i]
+        child = rows[r]
+        rr = np.arange(len(r))
+        ec = 2 + E_FIELDS * i  # the column of each acting Enactor's phase
+        plan, at = plans[r, i], ats[r, i]
+        token = tokens[r, i] if ft else np.zeros_like(plan)
+        col_at = first_endpoint + P_FIELDS * at
 
-            w = (kind == WRITE_APPLIED) | (kind == WRITE_STALE) | (kind == WRITE_FENCED)
-            if w.any():
-                a = kind == WRITE_APPLIED
-                ra, ca = rr[a], col_at[a]
-                child[ra, ca + ACTIVE] = plan[a]
-                child[ra, ca + LIVE] = 1 if rebuild else 1 - ((child[a, 1] >> plan[a]) & 1)
-                child[ra, ca + FENCE] = token[a]
-                child[rr[w], col_at[w] + HOLDER] = 0
-                nxt = at[w] + 1
-                done = nxt >= m
-                rw = rr[w]
-                child[rw, ec + AT] = np.where(done, 0, nxt)
-                child[rw, ec + PHASE] = np.where(done, CLEANING, WRITING)
-                child[rw, ec + LOCKED] = 0
-                child[rw, ec + TOKEN] = np.where(done, 0, token[w])
+        t = k == TAKE  # writing its new plan, from the first endpoint
+        rt, et = rr[t], ec[t]
+        child[rt, et + PHASE] = WRITING
+        child[rt, et + PLAN] = child[rt, 0]
+        child[rt, et + AT] = 0
+        child[rt, et + LOCKED] = 0
+        child[rt, et + TOKEN] = 1 + child[rt][:, token_and_fence_cols].max(axis=1) if ft else 0
 
-            c = kind == CLEAN
-            if c.any():
-                rc = rr[c]
-                doomed = (np.left_shift(1, np.maximum(plan[c] - p.keep, 0)) - 1).astype(dt)
-                acts = child[rc][:, active_cols]
-                if guard:
-                    for k in range(m):
-                        doomed &= ~np.left_shift(1, acts[:, k])
-                for k in range(m):
-                    hit = (doomed >> acts[:, k]) & 1 == 1
-                    child[rc[hit], live_cols[k]] = 0
-                child[rc, ec + PHASE] = IDLE
-                child[rc, ec + AT] = 0
-                child[rc, ec + LOCKED] = 0
-                child[rc, ec + TOKEN] = 0
-                child[rc, 1] |= doomed
-            if ft:
-                renumber_tokens(child)
-            parts.append((1 + i, r, child, kind + 8 * (1 + i)))
+        if p.lock:
+            lk = k == LOCK
+            child[rr[lk], ec[lk] + LOCKED] = 1
+            child[rr[lk], col_at[lk] + HOLDER] = i[lk] + 1
 
-        parent = np.concatenate([part[1] for part in parts])
-        slot = np.concatenate([np.full(len(part[1]), part[0]) for part in parts])
-        order = np.lexsort((slot, parent))
-        return (parent[order], np.concatenate([part[2] for part in parts])[order],
-                np.concatenate([part[3] for part in parts])[order])
+        a = k == WRITE_APPLIED  # the endpoint takes the plan; stale and fenced leave it
+        ra, ca = rr[a], col_at[a]
+        child[ra, ca + ACTIVE] = plan[a]
+        child[ra, ca + LIVE] = 1 if rebuild else 1 - ((child[ra, 1] >> plan[a]) & 1)
+        child[ra, ca + FENCE] = token[a]
+        w = (k == WRITE_APPLIED) | (k == WRITE_STALE) | (k == WRITE_FENCED)
+        rw, ew = rr[w], ec[w]
+        child[rw, col_at[w] + HOLDER] = 0
+        nxt = at[w] + 1
+        done = nxt >= m
+        child[rw, ew + PHASE] = np.where(done, CLEANING, WRITING)
+        child[rw, ew + AT] = np.where(done, 0, nxt)
+        child[rw, ew + LOCKED] = 0
+        child[rw, ew + TOKEN] = np.where(done, 0, token[w])
+
+        c = k == CLEAN
+        rc, ecc = rr[c], ec[c]
+        doomed = np.left_shift(1, np.maximum(plan[c] - p.keep, 0)) - 1
+        acts = child[rc][:, active_cols]
+        if guard:
+            doomed &= ~np.bitwise_or.reduce(np.left_shift(1, acts), axis=1)
+        hit = ((doomed[:, None] >> acts) & 1) == 1
+        child[rc[:, None], live_cols_row] = np.where(hit, 0, child[rc][:, live_cols])
+        child[rc, ecc + PHASE] = IDLE
+        child[rc, ecc + AT] = 0
+        child[rc, ecc + LOCKED] = 0
+        child[rc, ecc + TOKEN] = 0
+        child[rc, 1] |= doomed.astype(dt)
+        if ft:
+            renumber_tokens(child)
+
+        published = np.flatnonzero(newest < p.plans)
+        publish = rows[published]
+        publish[:, 0] += 1
+        parent = np.concatenate([published, r])
+        # A stable sort by parent keeps the Planner (listed first) before the Enactors.
+        order = np.argsort(parent, kind="stable")
+        children = np.concatenate([publish, child])[order]
+        moves = np.concatenate([np.full(len(published), PUBLISH, dtype=DTYPE),
+                                k.astype(DTYPE) + 8 * (1 + i)])[order]
+        return parent[order], children, moves
 
     # --- predicates, one per property of ``model.properties`` ------------------------------
     def record_never_empty(rows):
@@ -337,8 +355,6 @@ def rules(p: Params) -> VectorRules | None:
 
     def deleted_some(rows):
         return rows[:, 1] != 0
-
-    phase_cols = [lay.e(i, PHASE) for i in range(n)]
 
     def two_write(rows):
         return (rows[:, phase_cols] == WRITING).sum(axis=1) >= 2
@@ -378,5 +394,6 @@ def rules(p: Params) -> VectorRules | None:
         "an Enactor waits for a lock": waits_for_lock,
     }
     return VectorRules(rows_of=rows_of, state_of=state_of, key=key, rows_of_keys=rows_of_keys,
-                       canonical=canonical, canonical_key=canonical_key, expand=expand,
+                       canonical=canonical, canonical_key=canonical_key,
+                       key_of_state=key_of_state, expand=expand,
                        predicates=predicates)
