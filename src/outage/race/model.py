@@ -540,8 +540,12 @@ def model(p: Params) -> Model:
 
 
 def _vectorised(p: Params):
-    # The same rules on arrays, for the checker's command-line path (needs numpy; the page's
-    # checker runs without it and never calls this).
+    """The same rules on arrays, for the checker's command-line path (needs numpy; the page's
+    checker runs without it and never calls this); ``None`` once anything of this module has
+    been replaced (a reader editing a rule with ``mock.patch`` or an assignment), so that the
+    checker then searches with the edited readable rules."""
+    if any(globals().get(name) is not value for name, value in _AS_IMPORTED.items()):
+        return None
     from outage.race.vectorised import rules
 
     return rules(p)
@@ -657,3 +661,7 @@ def _field(bits: int) -> str:
         if bits <= size:
             return code
     raise ValueError(f"a packed field of {bits} bits is too wide")
+
+
+# Every name this module defines, as it was when the module was imported (see _vectorised).
+_AS_IMPORTED = {name: value for name, value in globals().items() if not name.startswith("__")}

@@ -18,9 +18,18 @@ one-state-at-a-time path.
 
 Only the checker's command-line path imports this (it needs numpy); the page runs the model's
 own rules.
+
+The restatement is tied to the text of ``outage/race/model.py``: :func:`rules` returns ``None``
+when that file's SHA-256 is not :data:`MODEL_SHA256`, and the checker then searches with the
+model's readable rules, as edited. After changing the model, update this module until the tests
+pass, then the digest (a test prints the new one). ``model._vectorised`` also returns ``None``
+when a rule has been replaced at run time (``mock.patch``, an assignment).
 """
 
+import hashlib
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 
@@ -93,8 +102,20 @@ class Layout:
                 + [wp, 1, wh, wt] * self.m)
 
 
+# SHA-256 of outage/race/model.py, the text these rules restate.
+MODEL_SHA256 = "72ae8dfefc8faa6b37f7acd7cb87ef35cbd33cfe4af35d96d78cd0d3299d951e"
+
+
+@cache
+def model_sha256() -> str:
+    return hashlib.sha256((Path(__file__).parent / "model.py").read_bytes()).hexdigest()
+
+
 def rules(p: Params) -> VectorRules | None:
-    """The race's rules for ``p`` on arrays, or ``None`` if a state's key would not fit 63 bits."""
+    """The race's rules for ``p`` on arrays; ``None`` if a state's key would not fit 63 bits, or
+    if ``model.py`` is not the text restated here (see the module's docstring)."""
+    if model_sha256() != MODEL_SHA256:
+        return None
     lay = Layout(p)
     widths = lay.widths()
     if sum(widths) > 63:
