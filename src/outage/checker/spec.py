@@ -67,7 +67,9 @@ class Model:
     ``vectorised``, if given, returns the same rules on arrays of states
     (:class:`VectorRules`), or ``None`` for a size they do not cover; the explorer then
     expands a whole breadth-first level per call where numpy is importable. Like ``pack``, it
-    changes how fast the explorer is, never what it finds.
+    changes how fast the explorer is, never what it finds; a model whose ``step``, ``actions``
+    or properties are replaced must therefore drop it (``dataclasses.replace(m,
+    vectorised=None)``).
     """
 
     init_states: Callable[[], Iterable[State]]
