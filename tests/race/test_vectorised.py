@@ -276,3 +276,14 @@ def test_the_restated_rules_name_the_text_they_restate(monkeypatch):
     monkeypatch.setattr(vectorised, "MODEL_SHA256", "0" * 64)
     assert rules(Params()) is None and usable_rules(model(Params())) is None
     assert explore(model(Params(plans=3))).states == 2585  # still searched, one state at a time
+
+
+def test_a_model_rebuilt_with_another_rule_is_searched_with_that_rule():
+    m = model(Params(plans=3))
+    stepped = dataclasses.replace(m, step=lambda s, a: m.step(s, a))
+    assert usable_rules(stepped) is None
+    narrowed = dataclasses.replace(m, properties=m.properties[:2])
+    assert usable_rules(narrowed) is None
+    assert usable_rules(dataclasses.replace(m, name="renamed")) is not None
+    assert answers(explore(stepped)) == answers(explore(one_state_at_a_time(m)))
+

@@ -39,7 +39,7 @@ def usable_rules(model: Model) -> VectorRules | None:
         import numpy  # noqa: F401
     except ImportError:
         return None
-    rules = model.vectorised()
+    rules = model.vectorised(model)
     if rules is None or any(p.name not in rules.predicates for p in model.properties):
         return None
     return rules

@@ -64,12 +64,12 @@ class Model:
     given, must equal ``pack(representative(s))`` (symmetry computed on the packed form).
     They change what the explorer stores, never what it finds.
 
-    ``vectorised``, if given, returns the same rules on arrays of states
-    (:class:`VectorRules`), or ``None`` for a size they do not cover; the explorer then
-    expands a whole breadth-first level per call where numpy is importable. Like ``pack``, it
-    changes how fast the explorer is, never what it finds; a model whose ``step``, ``actions``
-    or properties are replaced must therefore drop it (``dataclasses.replace(m,
-    vectorised=None)``).
+    ``vectorised(model)``, if given, returns the same rules as ``model``'s on arrays of states
+    (:class:`VectorRules`), or ``None`` for a size they do not cover or a model whose rules are
+    not the ones they restate (it is called with the model, so that a model rebuilt with
+    another ``step`` can be told apart); the explorer then expands a whole breadth-first level
+    per call where numpy is importable. Like ``pack``, it changes how fast the explorer is,
+    never what it finds.
     """
 
     init_states: Callable[[], Iterable[State]]
@@ -82,7 +82,7 @@ class Model:
     pack: Callable[[State], Hashable] | None = None
     unpack: Callable[[Hashable], State] | None = None
     pack_representative: Callable[[State], Hashable] | None = None
-    vectorised: Callable[[], "VectorRules | None"] | None = None
+    vectorised: Callable[["Model"], "VectorRules | None"] | None = None
 
     def __post_init__(self) -> None:
         if (self.pack is None) != (self.unpack is None):

@@ -524,26 +524,29 @@ def _spares(p: Params, s: State, a: CleanUp) -> bool:
 def model(p: Params) -> Model:
     """The race as a :class:`outage.checker.Model` bound to ``p``."""
     pack, unpack, pack_representative = packed_encoding(p)
+    rules = dict(init_states=partial(init_states, p), actions=partial(actions, p),
+                 step=partial(step, p), properties=properties(p),
+                 representative=partial(representative, p))
     return Model(
-        init_states=partial(init_states, p),
-        actions=partial(actions, p),
-        step=partial(step, p),
-        properties=properties(p),
-        representative=partial(representative, p),
+        **rules,
         describe=partial(describe, p),
         name=f"race ({p.label})",
         pack=pack,
         unpack=unpack,
         pack_representative=pack_representative,
-        vectorised=partial(_vectorised, p),
+        vectorised=partial(_vectorised, p, rules),
     )
 
 
-def _vectorised(p: Params):
+def _vectorised(p: Params, rules: dict, m: Model):
     """The same rules on arrays, for the checker's command-line path (needs numpy; the page's
-    checker runs without it and never calls this); ``None`` once anything of this module has
-    been replaced (a reader editing a rule with ``mock.patch`` or an assignment), so that the
-    checker then searches with the edited readable rules."""
+    checker runs without it and never calls this). ``None`` when the model ``m`` no longer has
+    the rules :func:`model` gave it (``dataclasses.replace`` with another ``step``, say), or
+    once anything of this module has been replaced (a reader editing a rule with
+    ``mock.patch`` or an assignment): the checker then searches with the readable rules as they
+    now are."""
+    if any(getattr(m, field) is not value for field, value in rules.items()):
+        return None
     if any(globals().get(name) is not value for name, value in _AS_IMPORTED.items()):
         return None
     from outage.race.vectorised import rules
