@@ -1,8 +1,8 @@
 """The race's rules on arrays (`outage.race.vectorised`) against the model's readable rules, and
 the level-at-a-time search (`outage.checker.levels`) against the one-state-at-a-time search.
 
-The readable model is the reference: on every reachable state of many sizes, fixes and
-readings, the array rules must give the same successors in the same order, the same symmetry
+The readable model is the reference: on up to 3,000 reachable states of each of many sizes, fixes
+and readings, the array rules must give the same successors in the same order, the same symmetry
 and the same property answers; and the checker must find the same states, transitions, depth,
 verdicts and traces by either path, under every budget.
 """
@@ -45,18 +45,13 @@ from outage.race.vectorised import (
     row_dtype,
     rules,
 )
+from tests.race.test_packed import PARAMS as PACKED_PARAMS
 from tests.race.test_packed import reachable
 
-PARAMS = [
-    Params(),
-    Params(enactors=1, plans=2, endpoints=1),
-    Params(enactors=2, plans=4, endpoints=3, keep=2),
-    Params(enactors=4, plans=3, endpoints=2),
+# The packed-encoding tests' sizes, and more fixes, readings and row widths.
+PARAMS = PACKED_PARAMS + [
     Params(fixes=parse_fixes("conditional-write")),
     Params(fixes=parse_fixes("cleanup-guard"), keep=0),
-    Params(fixes=parse_fixes("fencing-token"), endpoints=3),
-    Params(fixes=frozenset(FIXES)),
-    Params(lock=True),
     Params(lock=True, fixes=frozenset(FIXES), plans=4),
     Params(write_deleted=EMPTY),
     Params(check_against=APPLIED_IN_DNS, fixes=parse_fixes("cleanup-guard")),

@@ -250,16 +250,7 @@ def explore(model: Model, *, max_states: int | None = None, symmetry: bool = Tru
     if need_graph:
         succ_start.append(len(succ))
 
-    def trace_to(j: int, last: tuple[Action, Property] | None = None) -> tuple[Action, ...]:
-        path = []
-        k = j
-        while parent[k] >= 0:
-            path.append(k)
-            k = parent[k]
-        path.reverse()
-        return _concretize(model, key if canon else None, unpack, roots[k], path, keys, via,
-                           last)
-
+    trace_to = tracer(model, key if canon else None, unpack, roots, parent, keys, via)
     goal_ids = [[k for k, b in enumerate(bits) if b] for bits in goals] if complete else []
     return finish(model, found, goal_ids, len(keys), succ_start, succ, trace_to,
                   transitions=transitions, depth=deepest, complete=complete, stopped=stopped,
@@ -316,6 +307,22 @@ def finish(model: Model, found: list, goal_ids: list, n: int, succ_start, succ,
         results=tuple(results),
         stopped=stopped,
     )
+
+
+def tracer(model: Model, key, unpack, roots: dict, parent, keys, via) -> Callable:
+    """``trace_to(j, last=None)``: the shortest trace to state ``j``, following ``parent`` ids
+    back to a root and replaying the path (see :func:`_concretize`)."""
+
+    def trace_to(j: int, last: tuple[Action, Property] | None = None) -> tuple[Action, ...]:
+        path = []
+        k = j
+        while parent[k] >= 0:
+            path.append(k)
+            k = parent[k]
+        path.reverse()
+        return _concretize(model, key, unpack, roots[k], path, keys, via, last)
+
+    return trace_to
 
 
 def _has_numpy() -> bool:

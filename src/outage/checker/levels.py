@@ -24,8 +24,8 @@ from outage.checker.explore import (
     MAX_SECONDS,
     MAX_STATES,
     Exploration,
-    _concretize,
     finish,
+    tracer,
 )
 from outage.checker.spec import Model, VectorRules
 
@@ -33,12 +33,9 @@ CHUNK = 2_048  # states expanded per call of the rules (bounds the temporary arr
 
 
 def usable_rules(model: Model) -> VectorRules | None:
-    """The model's array rules, if numpy is importable, the model gives rules for its size,
-    and they have a predicate for every property; else ``None``."""
-    try:
-        import numpy  # noqa: F401
-    except ImportError:
-        return None
+    """The model's array rules, if the model gives rules for its size and they have a
+    predicate for every property; else ``None``. (:func:`explore` comes here only where numpy
+    is importable.)"""
     rules = model.vectorised(model)
     if rules is None or any(p.name not in rules.predicates for p in model.properties):
         return None
@@ -209,15 +206,7 @@ def explore_levels(model: Model, rules: VectorRules, *, max_states: int | None, 
     def state_of_key(k):
         return rules.state_of(rules.rows_of_keys(np.array([k]))[0])
 
-    def trace_to(j: int, last=None):
-        path = []
-        k = j
-        while parents[k] >= 0:
-            path.append(k)
-            k = int(parents[k])
-        path.reverse()
-        return _concretize(model, key_of, state_of_key, roots[k], path, keys, None, last)
-
+    trace_to = tracer(model, key_of, state_of_key, roots, parents, keys, None)
     return finish(model, found, goal_ids, n, succ_start, succ, trace_to,
                   transitions=transitions, depth=deepest, complete=complete, stopped=stopped,
                   symmetry=symmetry, started=started,

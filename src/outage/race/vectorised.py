@@ -4,7 +4,7 @@
 module restates the same rules on a whole frontier of states at once, as rows of a numpy array
 (one column per field), so that :func:`outage.checker.explore` can expand tens of thousands of
 states per numpy call instead of one per Python call. It decides nothing of its own: the tests
-(``tests/race/test_vectorised.py``) check on every reachable state of many sizes, fixes and
+(``tests/race/test_vectorised.py``) check on up to 3,000 reachable states of each of many sizes, fixes and
 readings that its successors, in the same order, are exactly those of ``model.actions`` and
 ``model.step``, that its symmetry equals ``model.representative``, and that its property
 predicates answer as the model's do; and that the checker finds the same states, transitions,
