@@ -173,7 +173,10 @@ figures.tail_chart(tail, predictions).show()
 #
 # The count is of client questions, not of lines in `named`'s query log.
 # Unbound asks `named` again when an answer takes longer than its retransmit timeout, which on loopback falls to its floor of 50 ms; on a machine busy with disk writes `named` or Unbound now and then stalls that long, and `named` logs the same question twice or more.
-# So each Unbound has its own address, and each query `named` logged is matched to the question of that resolver's client that was waiting for its answer at that moment (to within the 4 ms tick of the clock `named` stamps its log with); further copies count as re-sends, and a logged query that no waiting question explains makes the comparison fail.
+# So each Unbound has its own address, and each client question spells the name in its own mix of upper and lower case (question 5 of `load-uncached.tail.lab.test` is `LoAd-uncached.tail.lab.test`).
+# DNS names match whatever their case, so answers and caching are unchanged, but Unbound passes the client's spelling on and `named` logs it: each logged query names the question it served.
+# Further copies of a spelling count as re-sends, and a spelling no client used makes the comparison fail.
+# (The times in `named`'s log cannot do this: its clock runs a few milliseconds behind, more on a busy machine, and a client asks again 10 ms after its last answer.)
 
 # %%
 load = tail["load"]

@@ -51,8 +51,9 @@ def register(subparsers) -> None:
         description="Empties the record, restores it, and measures through independent "
                     "Unbound caches when clients resolve it again, for several negative TTLs "
                     "(time-scaled); counts the client questions reaching named with and "
-                    "without negative caching (each query in named's log matched to the "
-                    "question it served, so Unbound's re-sends are counted apart).",
+                    "without negative caching (each client question spells the name in its own "
+                    "letter case, so each query in named's log names the question it served "
+                    "and Unbound's re-sends are counted apart).",
         epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     _common(tail)
     tail.add_argument("--scale", type=float, default=None, metavar="K",

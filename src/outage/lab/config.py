@@ -196,7 +196,9 @@ def render_unbound_conf(workdir: Path, host: str, port: int, stub_zone: str,
     127.0.0.x), and DNSSEC validation is off (the iterator module alone), so it never
     reaches beyond loopback. ``max_negative_ttl_s`` caps negative caching; 0 turns it off.
     QNAME minimisation is off so each client question is one query upstream (or more: an
-    answer later than Unbound's retransmit timeout, 50 ms at least, makes it ask again).
+    answer later than Unbound's retransmit timeout, 50 ms at least, makes it ask again), and
+    so is case randomisation (``use-caps-for-id``): the query reaching named is spelled as the
+    client spelled it, which is how the tail tells the questions apart in named's log.
     ``username``: the user it drops to after starting (None: it stays the lab's user).
     """
     return f"""server:
@@ -216,6 +218,7 @@ def render_unbound_conf(workdir: Path, host: str, port: int, stub_zone: str,
     so-reuseport: no
     module-config: "iterator"
     qname-minimisation: no
+    use-caps-for-id: no
     prefetch: no
     serve-expired: no
     cache-max-negative-ttl: {max_negative_ttl_s}

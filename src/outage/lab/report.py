@@ -72,7 +72,8 @@ def _resends(load: dict) -> str:
         return "  (counted from named's query log)"
     resent = sum(g["resent"] for g in groups)
     unexplained = sum(g["unexplained"] for g in groups)
-    text = (f"  Counted per resolver and question from named's query log: it logged "
+    text = (f"  Counted per question from named's query log (each client question spells the "
+            f"name in its own letter case, and named logs that spelling): it logged "
             f"{sum(g['authoritative_lines'] for g in groups)} queries, "
             f"{resent} of them Unbound re-sending a question named was slow to answer")
     if unexplained:

@@ -338,6 +338,7 @@ class LoggedQuery:
     source: str
     name: str  # lower case, no trailing dot
     rdtype: str
+    spelled: str = ""  # the name as it reached named, letter case kept, no trailing dot
 
 
 _QUERY_LINE = re.compile(r"^(\S+) client @\S+ ([0-9.]+)#\d+ \([^)]*\): query: (\S+) IN (\S+) ")
@@ -350,7 +351,8 @@ def parse_query_log(text: str) -> list[LoggedQuery]:
         m = _QUERY_LINE.match(line)
         if m:
             at = dt.datetime.strptime(m[1], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)
-            out.append(LoggedQuery(at.timestamp(), m[2], m[3].rstrip(".").lower(), m[4]))
+            spelled = m[3].rstrip(".")
+            out.append(LoggedQuery(at.timestamp(), m[2], spelled.lower(), m[4], spelled))
     return out
 
 

@@ -25,21 +25,22 @@ is under 0.2 % of 900 s; scaled 1:100 it is up to 100 s, so the comparison with 
 allows one lab second, and each client is also checked against that exact rule.
 
 Counting what reaches named: each Unbound has its own 127.0.0.x address, so named's query log
-says which resolver asked. Unbound asks again when named's answer takes longer than its
-retransmit timeout, which on loopback falls to its floor of 50 ms (``infra-cache-min-rtt``):
-a machine busy with disk writes stalls named or Unbound that long now and then, and named
-logs the same question two or more times. So each logged query is matched to the client
-question it served: the first question of that resolver's client for that name that was not
-yet answered when named logged it (named logs a query before it answers it, and its log's
-clock can run behind but never ahead, so no earlier limit is used); the count is the number
-of client questions that reached named, and the re-sends are reported beside it. A logged
-query after the client's last answer is counted as unexplained, and any makes the
-comparison fail.
+says which resolver asked, and each client spells every question's name in its own mix of
+upper and lower case (question k: the bits of k over the name's letters). DNS names match
+whatever their case, so the answers and Unbound's cache are the same, but Unbound passes the
+client's spelling on to named (``use-caps-for-id: no``) and named logs it: each logged query
+names the question it served. Unbound asks again when named's answer takes longer than its
+retransmit timeout, which on loopback falls to its floor of 50 ms (``infra-cache-min-rtt``),
+and a machine busy with disk writes stalls named or Unbound that long now and then: named then
+logs the same spelling two or more times. So the count is the number of client questions that
+reached named, and the re-sends are reported beside it; a logged spelling no question used is
+unexplained and fails the comparison. named's log clock cannot be used for this: it runs
+1-6 ms behind on a quiet machine (the kernel's coarse clock, printed to the ms) and more when
+the machine is busy, while a client asks again 10 ms after its last answer.
 """
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import math
 import threading
@@ -60,20 +61,27 @@ PARENT_ZONE = "tail.lab.test."
 # widens its bracket instead of failing the check.
 RULE_TOLERANCE_S = 0.3
 ADDRESS = "198.18.0.1"  # benchmark range: data only, never contacted
-# named stamps its query log from a clock that runs behind (the kernel's coarse clock, one
-# tick: 4 ms at HZ=250, or its event loop's time, older under load) and prints milliseconds;
-# never ahead, but 1 ms is allowed for the rounding. A query logged more than a tick before
-# its question was sent is counted as "logged early" (reported, not an error).
-def _coarse_tick_s() -> float:
-    clock = getattr(time, "CLOCK_REALTIME_COARSE", None)
-    try:
-        return time.clock_getres(clock) if clock is not None else 0.004
-    except OSError:
-        return 0.004
 
 
-LOG_EARLY_S = _coarse_tick_s() + 0.001
-LOG_LATE_S = 0.001
+def spelling(name: str, k: int) -> str:
+    """``name`` with the case of its letters set by the bits of ``k`` (bit j: the j-th letter
+    upper case): question ``k``'s own spelling of the same DNS name. ValueError when the name
+    has too few letters for ``k``."""
+    letters = [i for i, ch in enumerate(name) if ch.isalpha()]
+    if not 0 <= k < 1 << len(letters):
+        raise ValueError(f"{name!r} has {len(letters)} letters: questions 0 to "
+                         f"{(1 << len(letters)) - 1} can be told apart, not {k}")
+    chars = list(name.lower())
+    for j, i in enumerate(letters):
+        if k >> j & 1:
+            chars[i] = chars[i].upper()
+    return "".join(chars)
+
+
+def question_of(spelled: str) -> int:
+    """The ``k`` that :func:`spelling` encoded in ``spelled``."""
+    letters = [ch for ch in spelled if ch.isalpha()]
+    return sum(1 << j for j, ch in enumerate(letters) if ch.isupper())
 # How long a client waits for Unbound's answer (s) before the run fails: far longer than any
 # stall the lab survives, so a client never asks again on its own.
 CLIENT_TIMEOUT_S = 5.0
@@ -202,15 +210,16 @@ class Client:
     last_empty_at: float | None = None
     queries: int = 0
     error: str | None = None
-    # (sent, answered) of every question, wall-clock s: what named's log is matched against.
+    # (sent, answered) of every question, wall-clock s; question k is spelled spelling(name, k).
     asked: list[tuple[float, float]] = field(default_factory=list)
 
     def run(self) -> None:
         try:
             _sleep_until(self.start_at)
             while time.time() < self.stop_at:
+                asked_as = spelling(self.name, len(self.asked))
                 sent = time.time()
-                found = addresses(ask(self.res.host, self.res.port, self.name,
+                found = addresses(ask(self.res.host, self.res.port, asked_as,
                                       timeout_s=CLIENT_TIMEOUT_S))
                 self.asked.append((sent, time.time()))
                 self.queries += 1
@@ -261,16 +270,14 @@ def _settled_log(auth, timeout_s: float = 1.0) -> list[LoggedQuery]:
 
 def match_queries(logged: list[LoggedQuery], clients: list[Client], name: str,
                   rdtype: str = "A") -> dict:
-    """Match named's logged queries for ``name`` to the questions of ``clients`` (one
-    client per resolver address): each goes to the first question of its resolver's client
-    not yet answered when named logged it (answer time plus LOG_LATE_S). A client asks one
-    question at a time, so that is the question the query served.
+    """Match named's logged queries for ``name`` to the questions of ``clients`` (one client
+    per resolver address) by their spelling: a query from a client's resolver spelled as
+    its question k (:func:`spelling`) served question k.
 
     Returns ``questions`` (client questions, all resolvers), ``lines`` (queries named logged),
-    ``reached`` (questions that reached named at least once), ``resent`` (further copies of
-    a question already matched), ``unexplained`` (logged after the client's last answer),
-    ``logged_early`` (stamped more than LOG_EARLY_S before their question was sent) and
-    ``fetched`` (per resolver address, the indices of its client's questions that reached
+    ``reached`` (questions that reached named at least once), ``resent`` (further copies of a
+    question already counted), ``unexplained`` (spelled as no question of that client was)
+    and ``fetched`` (per resolver address, the indices of its client's questions that reached
     named).
     """
     name = name.rstrip(".").lower()
@@ -278,23 +285,20 @@ def match_queries(logged: list[LoggedQuery], clients: list[Client], name: str,
     if len(by_source) != len(clients):
         raise ValueError("each client needs a resolver with its own address")
     hits = {c.res.host: [0] * len(c.asked) for c in clients}
-    answers = {c.res.host: [answered + LOG_LATE_S for _, answered in c.asked] for c in clients}
-    lines = unexplained = early = 0
+    lines = unexplained = 0
     for q in logged:
         if q.name != name or q.rdtype != rdtype or q.source not in by_source:
             continue
         lines += 1
-        c = by_source[q.source]
-        i = bisect.bisect_left(answers[q.source], q.at)
-        if i < len(c.asked):
-            hits[q.source][i] += 1
-            early += q.at < c.asked[i][0] - LOG_EARLY_S
+        k = question_of(q.spelled)
+        if k < len(hits[q.source]):
+            hits[q.source][k] += 1
         else:
             unexplained += 1
     reached = sum(1 for counts in hits.values() for n in counts if n)
     return {"questions": sum(len(c.asked) for c in clients), "lines": lines,
             "reached": reached, "resent": lines - reached - unexplained,
-            "unexplained": unexplained, "logged_early": early,
+            "unexplained": unexplained,
             "fetched": {host: [k for k, n in enumerate(counts) if n]
                         for host, counts in hits.items()}}
 
@@ -313,7 +317,7 @@ def measure(settings: TailSettings, *, tool_path: str | None = None) -> dict:
     """
     s = settings
     ns = s.neg_ttls_lab_s
-    zones = [_zone(f"n{n}", n, s.record_ttl_lab_s) for n in ns]
+    zones = [_zone(f"neg-ttl-{n}", n, s.record_ttl_lab_s) for n in ns]
     n_load = min(ns)
     load_zones = {group: _zone(f"load-{group}", n_load, s.record_ttl_lab_s)
                   for group in ("cached", "uncached")}
@@ -400,8 +404,7 @@ def measure(settings: TailSettings, *, tool_path: str | None = None) -> dict:
             groups[g] = {"resolvers": len(cs), "client_queries": count["questions"],
                          "authoritative_queries": count["reached"],
                          "authoritative_lines": count["lines"],
-                         "resent": count["resent"], "unexplained": count["unexplained"],
-                         "logged_early": count["logged_early"]}
+                         "resent": count["resent"], "unexplained": count["unexplained"]}
     return {"settings": settings_out,
             "load": {"neg_ttl_lab_s": n_load, "window_lab_s": round(window, 3),
                      "poll_lab_s": s.poll_lab_s, **groups,
