@@ -82,7 +82,13 @@ def test_no_symmetry_explores_more_states(capsys):
     (["--plans", "3", "--keep", "3"], "--keep (3) must be smaller than --plans (3)"),
     (["--fix", "retry"], "unknown fix 'retry'"),
     (["--fix", "none,cleanup-guard"], "none cannot be combined"),
-    (["--enactors", "three"], "--enactors must be an integer"),
+    (["--enactors", "three"], "--enactors must be a whole number, got 'three'"),
+    (["--plans", "2.5"], "--plans must be a whole number, got '2.5'"),
+    (["--endpoints", "nan"], "--endpoints must be a whole number"),
+    (["--enactors", "1e30"], "--enactors must be at most 6: each state holds every Enactor"),
+    (["--plans", "inf"], "--plans must be at most 12: the state count grows"),
+    (["--keep", "1e9"], "--keep must be at most 11: KEEP must be smaller than --plans"),
+    (["--max-states", "1e30"], "--max-states must be at most 10,000,000: each stored state"),
     (["--max-states", "0"], "--max-states must be at least 1"),
     (["--enactors", "7"], "--enactors must be at most 6: each state holds every Enactor"),
     (["--plans", "13"], "--plans must be at most 12: the state count grows"),
@@ -197,6 +203,11 @@ def test_simulate_json(capsys):
     (["--write-s", "3601"], "--write-s must be at most 3,600"),
     (["--backoff-s", "3601"], "--backoff-s must be at most 3,600"),
     (["--tail-index", "11"], "--tail-index must be at most 10: at 10 a Pareto back-off"),
+    (["--tail-index", "0.001"], "--tail-index must be at least 0.1: below 0.1 the median"),
+    (["--tail-index", "1e-320"], "--tail-index must be at least 0.1"),
+    (["--seed", "1e30"], "--seed must be at most 4,294,967,295"),
+    (["--days", "2.5"], "--days must be a whole number, got '2.5'"),
+    (["--days", "nan"], "--days must be a whole number"),
     (["--cadence-s", "0.5"], "--cadence-s must be at least 0.864 for a span of 86,400 s"),
     (["--cadence-s", "90000"], "--cadence-s must be at most --horizon-s (86,400)"),
     (["--backoff-s", "0.001"], "--backoff-s must be at least 0.002 for transactions of 2 s"),
@@ -247,13 +258,30 @@ def test_table_exit_status(capsys):
 
 
 def test_exit_statuses_are_listed_in_help(capsys):
-    for command, statuses in (("check", "0123"), ("table", "023"), ("simulate", "02")):
+    for command, statuses in (("check", ["0", "1", "2", "3", "4", "130"]),
+                              ("table", ["0", "2", "3", "4", "130"]),
+                              ("simulate", ["0", "2", "4", "130"])):
         with pytest.raises(SystemExit):
             main(["race", command, "--help"])
         text = capsys.readouterr().out
-        listed = [line.split()[0] for line in text.split("exit status:")[1].splitlines()
+        block = text.split("exit status:")[1]
+        listed = [line.split()[0] for line in block.splitlines()
                   if line.startswith("  ") and line.split()[0].isdigit()]
-        assert "".join(sorted(listed)) == statuses, command
+        assert listed == statuses, command
+        assert "143 stopped by SIGTERM" in block and "could not be written" in block
+
+
+def test_a_tail_index_at_its_lower_bound_runs(capsys):
+    code, out, _ = run(capsys, "simulate", "--days", "1", "--horizon-s", "3600",
+                       "--tail-index", "0.1", "--json")
+    assert code == 0 and json.loads(out)["points"][0]["tail_index"] == 0.1
+
+
+def test_sizes_in_exponent_form_are_accepted(capsys):
+    code, out, _ = run(capsys, "check", "--enactors", "2e0", "--plans", "3", "--endpoints",
+                       "1", "--keep", "1", "--max-states", "1e7", "--json")
+    data = json.loads(out)
+    assert code == 1 and data["params"]["enactors"] == 2
 
 
 @pytest.mark.parametrize("argv", [

@@ -154,15 +154,22 @@ def test_readable_report(spin_tools, capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--enactors", "5"], "--enactors must be between 1 and 4, got 5"),
-    (["--plans", "0"], "--plans must be between 1 and 8, got 0"),
-    (["--endpoints", "x"], "--endpoints must be an integer, got 'x'"),
+    (["--enactors", "5"], "--enactors must be at most 4: SPIN stores every state without "
+                          "symmetry reduction"),
+    (["--enactors", "1e30"], "--enactors must be at most 4: SPIN stores every state"),
+    (["--plans", "0"], "--plans must be at least 1, got 0"),
+    (["--plans", "inf"], "--plans must be at most 8: SPIN stores every state"),
+    (["--endpoints", "x"], "--endpoints must be a whole number, got 'x'"),
+    (["--endpoints", "nan"], "--endpoints must be a whole number, got 'nan'"),
     (["--plans", "3", "--keep", "3"], "--keep (3) must be smaller than --plans (3)"),
     (["--fix", "bogus"], "unknown fix 'bogus'"),
     (["--write-deleted", "keep"], "--write-deleted must be rebuild or empty, got 'keep'"),
     (["--check-against", "mine"], "--check-against must be own or applied, got 'mine'"),
-    (["--max-seconds", "0"], "--max-seconds must be between 1 and 3600, got 0"),
+    (["--max-seconds", "0"], "--max-seconds must be at least 1, got 0"),
+    (["--max-seconds", "3601"], "--max-seconds must be at most 3,600: at SPIN's measured pace"),
     (["--max-states", "0"], "--max-states must be at least 1, got 0"),
+    (["--max-states", "99999999"], "--max-states must be at most 10,000,000: each stored "
+                                   "state takes up to about 0.2 KiB"),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
     code, out, err = run(capsys, *argv)
@@ -170,14 +177,14 @@ def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
     assert message in err and err.count("\n") == 1
 
 
-def test_missing_spin_is_exit_3(capsys, monkeypatch):
+def test_missing_spin_is_exit_4(capsys, monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda tool: None)
     code, out, err = run(capsys, *SMALL)
     assert (code, out) == (EXIT_ENVIRONMENT, "")
     assert "spin is not installed" in err and err.count("\n") == 1
 
 
-def test_checker_budget_is_incomplete_exit_4(spin_tools, capsys):
+def test_checker_budget_is_incomplete_exit_3(spin_tools, capsys):
     code, out, _ = run(capsys, *SMALL, "--max-states", "10", "--json")
     data = json.loads(out)
     assert code == EXIT_INCOMPLETE
@@ -240,8 +247,8 @@ def test_sigterm_stops_spin_and_removes_its_files(spin_tools, tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert proc.returncode == 130 and out == ""
-    assert "interrupted" in err and err.count("\n") == 1
+    assert proc.returncode == 143 and out == ""
+    assert "stopped by SIGTERM" in err and err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
     assert _processes_in(tmp_path) == []
 

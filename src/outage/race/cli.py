@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import math
 import os
 import sys
 import textwrap
@@ -71,6 +72,12 @@ SIM_BOUNDS: dict[str, tuple[float, str]] = {
                          "the time, so there is no tail left to study"),
     "seed": (2**32 - 1, "replications use seeds SEED, SEED + 1, ...; a 32-bit range is plenty"),
 }
+SIM_LOWER_BOUNDS: dict[str, tuple[float, str]] = {
+    "tail-index": (0.1, "below 0.1 the median back-off is over 1,024 times its minimum "
+                        "(2^(1/index)), so an Enactor that meets the lock hardly ever runs "
+                        "again within the span, and below about 0.05 a back-off overflows "
+                        "floating-point numbers"),
+}
 
 
 def _simulation_seconds(sp: SimParams, days: int, points: list[SimParams]) -> float:
@@ -88,21 +95,29 @@ CHECK_EPILOG = """exit status:
      are 'undecided')
   2  bad input: a parameter out of range or malformed (one line on stderr)
   3  incomplete: --max-states or --max-seconds ran out before any violation was
-     found; nothing is claimed to hold"""
+     found; nothing is claimed to hold
+  4  the results could not be written to standard output (a full disk)
+  130  interrupted by Ctrl-C; 143 stopped by SIGTERM (one line on stderr)"""
 TABLE_EPILOG = """exit status:
   0  complete: every combination was explored to the end (whatever the verdicts)
   2  bad input: a parameter out of range or malformed (one line on stderr)
-  3  incomplete: --max-states or --max-seconds ran out in some combination"""
+  3  incomplete: --max-states or --max-seconds ran out in some combination
+  4  the results could not be written to standard output (a full disk)
+  130  interrupted by Ctrl-C; 143 stopped by SIGTERM (one line on stderr)"""
 SIMULATE_EPILOG = """exit status:
   0  done: the estimates are printed
   2  bad input: a parameter out of range or malformed, or a run estimated to
-     take more than an hour (one line on stderr)"""
+     take more than an hour (one line on stderr)
+  4  the results could not be written to standard output (a full disk)
+  130  interrupted by Ctrl-C; 143 stopped by SIGTERM (one line on stderr)"""
 
 
 def register(subparsers) -> None:
     race = subparsers.add_parser(
         "race", help="the DNS Planner/Enactor race: model checking and simulation",
-        description="DynamoDB's DNS Planner/Enactor race as an explicit-state model.")
+        description="DynamoDB's DNS Planner/Enactor race as an explicit-state model.",
+        epilog="exit status: see the --help of each command (check, table, simulate, spin); "
+               "3 is always 'incomplete'.")
     commands = race.add_subparsers(dest="race_command", required=True)
 
     c = commands.add_parser(
@@ -158,6 +173,8 @@ def register(subparsers) -> None:
                else f"; at least HORIZON_S / {SIM_MAX_PLANS_PER_SPAN:,} and at most HORIZON_S")
         if name == "backoff_s":
             top += f", at least WRITE_S / {SIM_MAX_RETRIES:,}"
+        if flag[2:] in SIM_LOWER_BOUNDS:
+            top += f", at least {SIM_LOWER_BOUNDS[flag[2:]][0]:g}"
         m.add_argument(flag, default=str(getattr(sim, name)), metavar="X",
                        help=f"{unit} (default: {getattr(sim, name)}{top})")
     for name in ("enactors", "endpoints", "keep"):
@@ -210,12 +227,23 @@ def _size_arguments(parser: argparse.ArgumentParser) -> None:
                              f"{MAX_SECONDS_BOUND[0]:g})")
 
 
-def _int(args, name: str) -> int:
+def _int(args, name: str, low: int, bounds: dict[str, tuple[float, str]] | None = None) -> int:
+    """The whole number given for ``--name`` (exponent form accepted: "1e6"), at least
+    ``low`` and at most its bound in ``bounds`` (whose reason the message gives)."""
     raw = getattr(args, name.replace("-", "_"))
     try:
-        return int(raw)
+        number = float(raw)
     except ValueError:
-        raise CliError(f"--{name} must be an integer, got {raw!r}") from None
+        raise CliError(f"--{name} must be a whole number, got {raw!r}") from None
+    if math.isnan(number) or (math.isfinite(number) and number != int(number)):
+        raise CliError(f"--{name} must be a whole number, got {raw!r}")
+    if number < low:
+        raise CliError(f"--{name} must be at least {low}, got {raw}")
+    if bounds is not None and name in bounds:
+        high, why = bounds[name]
+        if number > high:
+            raise CliError(f"--{name} must be at most {_number(high)}: {why}; got {raw}")
+    return int(number)
 
 
 def _number(x: int | float) -> str:
@@ -231,13 +259,10 @@ def _at_most(name: str, value: int | float, bounds: dict[str, tuple[float, str]]
 
 
 def _params(args, fixes: frozenset[str] = frozenset()) -> Params:
-    values = {name: _int(args, name) for name in ("enactors", "plans", "endpoints", "keep")}
-    for name in ("enactors", "plans", "endpoints"):
-        if values[name] < 1:
-            raise CliError(f"--{name} must be at least 1, got {values[name]}")
-        _at_most(name, values[name], CHECK_BOUNDS)
-    if values["keep"] < 0:
-        raise CliError(f"--keep must be at least 0, got {values['keep']}")
+    values = {name: _int(args, name, 1, CHECK_BOUNDS)
+              for name in ("enactors", "plans", "endpoints")}
+    values["keep"] = _int(args, "keep", 0, {"keep": (CHECK_BOUNDS["plans"][0] - 1,
+                                                     "KEEP must be smaller than --plans")})
     if values["keep"] >= values["plans"]:
         raise CliError(f"--keep ({values['keep']}) must be smaller than --plans "
                        f"({values['plans']}): otherwise clean-up can never delete a plan")
@@ -246,11 +271,7 @@ def _params(args, fixes: frozenset[str] = frozenset()) -> Params:
 
 
 def _max_states(args) -> int:
-    n = _int(args, "max-states")
-    if n < 1:
-        raise CliError(f"--max-states must be at least 1, got {n}")
-    _at_most("max-states", n, CHECK_BOUNDS)
-    return n
+    return _int(args, "max-states", 1, CHECK_BOUNDS)
 
 
 def _max_seconds(args) -> float | None:
@@ -320,21 +341,9 @@ def _simulate(args) -> int:
         fixes = parse_fixes(args.fix)
     except ValueError as error:
         raise CliError(str(error)) from None
-    days, seed = _int(args, "days"), _int(args, "seed")
-    if days < 1:
-        raise CliError(f"--days must be at least 1, got {days}")
-    _at_most("days", days, SIM_BOUNDS)
-    if seed < 0:
-        raise CliError(f"--seed must be at least 0, got {seed}")
-    _at_most("seed", seed, SIM_BOUNDS)
-    counts = {name: _int(args, name) for name in ("enactors", "endpoints", "keep")}
-    for name in ("enactors", "endpoints"):
-        if counts[name] < 1:
-            raise CliError(f"--{name} must be at least 1, got {counts[name]}")
-        _at_most(name, counts[name], SIM_BOUNDS)
-    if counts["keep"] < 0:
-        raise CliError(f"--keep must be at least 0, got {counts['keep']}")
-    _at_most("keep", counts["keep"], SIM_BOUNDS)
+    days, seed = _int(args, "days", 1, SIM_BOUNDS), _int(args, "seed", 0, SIM_BOUNDS)
+    counts = {name: _int(args, name, 0 if name == "keep" else 1, SIM_BOUNDS)
+              for name in ("enactors", "endpoints", "keep")}
     timing = {name: _float(args, name)
               for name in ("cadence_s", "tail_index", "write_s", "backoff_s", "horizon_s")}
     for name, value in timing.items():
@@ -343,6 +352,9 @@ def _simulate(args) -> int:
             raise CliError(f"--{flag} must be more than 0, got {getattr(args, name)}")
         if flag in SIM_BOUNDS:
             _at_most(flag, value, SIM_BOUNDS)
+        if flag in SIM_LOWER_BOUNDS and value < SIM_LOWER_BOUNDS[flag][0]:
+            low, why = SIM_LOWER_BOUNDS[flag]
+            raise CliError(f"--{flag} must be at least {low:g}: {why}; got {getattr(args, name)}")
     horizon, cadence = timing["horizon_s"], timing["cadence_s"]
     if cadence > horizon:
         raise CliError(f"--cadence-s must be at most --horizon-s ({_number(horizon)}): a span "

@@ -41,6 +41,7 @@ compile (about a second), then a search linear in SPIN's state count.
 import argparse
 import ctypes
 import json
+import math
 import os
 import re
 import shutil
@@ -52,7 +53,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from outage.cli import CliError
+from outage.cli import EXIT_INTERRUPTED, EXIT_TERMINATED, CliError, Terminated
 from outage.race.model import (
     CHECK_AGAINST,
     CLEANUP_GUARD,
@@ -76,9 +77,19 @@ MAX_ENDPOINTS = 4
 DEFAULT_MAX_SECONDS = 600
 MAX_MAX_SECONDS = 3600
 MEMORY_LIMIT_MB = 2048  # pan's -DMEMLIM: beyond it the search stops and says so
+SIZE_WHY = ("SPIN stores every state without symmetry reduction: 3 Enactors × 6 plans × 3 "
+            f"endpoints with a fix already take 1.99 GB of its {MEMORY_LIMIT_MB:,} MB limit, "
+            "so larger sizes end incomplete")
+SECONDS_WHY = ("at SPIN's measured pace its memory limit is reached well within an hour, "
+               "after which more time changes nothing")
+# The checker's side of the cross-check: the same bound as `race check --max-states`.
+MAX_STATES_BOUND = 10_000_000
+STATES_WHY = ("each stored state takes up to about 0.2 KiB, so 10 million take up to about "
+              "2 GiB of memory, as in race check")
 
-EXIT_AGREE, EXIT_DISAGREE, EXIT_BAD_INPUT, EXIT_ENVIRONMENT, EXIT_INCOMPLETE = 0, 1, 2, 3, 4
-EXIT_INTERRUPTED = 130  # the shell's convention for a run stopped by a signal
+# As `race check`: 3 is incomplete; a missing tool is 4, as an unwritable output is for
+# every command but `lab` (outage.cli).
+EXIT_AGREE, EXIT_DISAGREE, EXIT_BAD_INPUT, EXIT_INCOMPLETE, EXIT_ENVIRONMENT = 0, 1, 2, 3, 4
 HOLDS, VIOLATED, INCOMPLETE = "holds", "violated", "incomplete"
 
 
@@ -446,7 +457,7 @@ def cross_check(p: Params, *, max_seconds: float = DEFAULT_MAX_SECONDS,
 
 
 def exit_status(result: dict) -> int:
-    """0 agree, 1 disagree, 4 incomplete (see ``python -m outage race spin --help``)."""
+    """0 agree, 1 disagree, 3 incomplete (see ``python -m outage race spin --help``)."""
     if result["agree"] is None:
         return EXIT_INCOMPLETE
     return EXIT_AGREE if result["agree"] else EXIT_DISAGREE
@@ -458,9 +469,11 @@ EPILOG = """exit status:
   0  SPIN and the checker agree on every property SPIN can express
   1  they disagree on at least one
   2  bad input (one line names the parameter)
-  3  SPIN or gcc is missing or failed (the machine, not the model)
-  4  incomplete: SPIN ran out of --max-seconds or memory, or the checker of --max-states
-  130  interrupted (Ctrl-C or SIGTERM): SPIN's processes are stopped, its files removed
+  3  incomplete: SPIN ran out of --max-seconds or memory, or the checker of --max-states
+  4  SPIN or gcc is missing or failed (the machine, not the model), or the results
+     could not be written (a full disk)
+  130  interrupted by Ctrl-C, 143 stopped by SIGTERM: SPIN's processes are stopped, its
+       files removed (one line on stderr)
 
 The JSON object has agree (true, false, or null when incomplete), spin and checker (verdict,
 states, seconds) and one row per property. Progress is compared only when SPIN confirms the
@@ -480,7 +493,8 @@ def register(commands) -> None:
                                ("plans", MAX_PLANS, "plan generations after plan 0"),
                                ("endpoints", MAX_ENDPOINTS, "endpoints each run writes")):
         s.add_argument(f"--{name}", default=str(getattr(defaults, name)), metavar="N",
-                       help=f"{help_}, 1..{bound} (default: {getattr(defaults, name)})")
+                       help=f"{help_}, 1..{bound} (default: {getattr(defaults, name)}; SPIN "
+                            f"stores every state without symmetry reduction)")
     s.add_argument("--keep", default=str(defaults.keep), metavar="KEEP",
                    help=f"0 <= KEEP < PLANS (default: {defaults.keep})")
     s.add_argument("--lock", action="store_true", help="model the per-endpoint lock")
@@ -497,28 +511,34 @@ def register(commands) -> None:
                    help=f"budget of the SPIN run, compilation included, 1..{MAX_MAX_SECONDS} "
                         f"(default: {DEFAULT_MAX_SECONDS})")
     s.add_argument("--max-states", default=str(DEFAULT_MAX_STATES), metavar="N",
-                   help=f"the checker's state budget (default: {DEFAULT_MAX_STATES:,})")
+                   help=f"the checker's state budget, 1..{MAX_STATES_BOUND:,} (default: "
+                        f"{DEFAULT_MAX_STATES:,})")
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.set_defaults(func=_command)
 
 
-def _int(raw: str, flag: str, low: int, high: int | None = None) -> int:
+def _int(raw: str, flag: str, low: int, high: int, why: str) -> int:
+    """A whole number from ``low`` to ``high`` (exponent form accepted: "1e6"); CliError
+    naming ``flag``, with the bound's reason ``why`` when the value is too big."""
     try:
-        value = int(raw)
+        number = float(raw)
     except ValueError:
-        raise CliError(f"{flag} must be an integer, got {raw!r}") from None
-    if value < low or (high is not None and value > high):
-        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise CliError(f"{flag} must be {bound}, got {value}")
-    return value
+        raise CliError(f"{flag} must be a whole number, got {raw!r}") from None
+    if math.isnan(number) or (math.isfinite(number) and number != int(number)):
+        raise CliError(f"{flag} must be a whole number, got {raw!r}")
+    if number < low:
+        raise CliError(f"{flag} must be at least {low}, got {raw}")
+    if number > high:
+        raise CliError(f"{flag} must be at most {high:,}: {why}; got {raw}")
+    return int(number)
 
 
 def params_from_args(args) -> Params:
     """Validated :class:`Params` from the ``spin`` subcommand's arguments (CliError if bad)."""
-    enactors = _int(args.enactors, "--enactors", 1, MAX_ENACTORS)
-    plans = _int(args.plans, "--plans", 1, MAX_PLANS)
-    endpoints = _int(args.endpoints, "--endpoints", 1, MAX_ENDPOINTS)
-    keep = _int(args.keep, "--keep", 0)
+    enactors = _int(args.enactors, "--enactors", 1, MAX_ENACTORS, SIZE_WHY)
+    plans = _int(args.plans, "--plans", 1, MAX_PLANS, SIZE_WHY)
+    endpoints = _int(args.endpoints, "--endpoints", 1, MAX_ENDPOINTS, SIZE_WHY)
+    keep = _int(args.keep, "--keep", 0, MAX_PLANS - 1, "KEEP must be smaller than --plans")
     if keep >= plans:
         raise CliError(f"--keep ({keep}) must be smaller than --plans ({plans}): otherwise "
                        "clean-up can never delete a plan")
@@ -564,8 +584,8 @@ def format_result(p: Params, result: dict) -> str:
 
 def _command(args) -> int:
     p = params_from_args(args)
-    max_seconds = _int(args.max_seconds, "--max-seconds", 1, MAX_MAX_SECONDS)
-    max_states = _int(args.max_states, "--max-states", 1)
+    max_seconds = _int(args.max_seconds, "--max-seconds", 1, MAX_MAX_SECONDS, SECONDS_WHY)
+    max_states = _int(args.max_states, "--max-states", 1, MAX_STATES_BOUND, STATES_WHY)
     try:
         tools()
     except SpinUnavailable as error:
@@ -581,13 +601,18 @@ def _command(args) -> int:
             print("error: interrupted; SPIN's processes are stopped and its files removed",
                   file=sys.stderr)
             return EXIT_INTERRUPTED
+        except Terminated:
+            print("error: stopped by SIGTERM; SPIN's processes are stopped and its files "
+                  "removed", file=sys.stderr)
+            return EXIT_TERMINATED
     print(json.dumps(result) if args.json else format_result(p, result))
     return exit_status(result)
 
 
 class _terminate_as_interrupt:
-    """Turn SIGTERM into KeyboardInterrupt while a cross-check runs, so that the temporary
-    directory is removed and SPIN's processes are killed on the way out."""
+    """Turn SIGTERM into an exception (``outage.cli.Terminated``) while a cross-check runs,
+    so that the temporary directory is removed and SPIN's processes are killed on the way
+    out."""
 
     def __enter__(self):
         self._previous: Callable | int | None = None
@@ -599,7 +624,7 @@ class _terminate_as_interrupt:
 
     @staticmethod
     def _raise(signum, frame):
-        raise KeyboardInterrupt
+        raise Terminated
 
     def __exit__(self, *exc):
         if self._previous is not None:
