@@ -53,6 +53,23 @@ def whole_number(text: str) -> int:
     return int(value)
 
 
+def bounded_whole(raw: str, flag: str, low: int, high: float | None = None,
+                  why: str = "") -> int:
+    """The whole number ``raw`` (exponent form accepted: "1e6") from ``low`` to ``high``;
+    CliError naming ``flag``, with the bound and its reason ``why`` when it is too big."""
+    try:
+        number = float(raw)
+    except ValueError:
+        raise CliError(f"{flag} must be a whole number, got {raw!r}") from None
+    if math.isnan(number) or (math.isfinite(number) and number != int(number)):
+        raise CliError(f"{flag} must be a whole number, got {raw!r}")
+    if number < low:
+        raise CliError(f"{flag} must be at least {low}, got {raw}")
+    if high is not None and number > high:
+        raise CliError(f"{flag} must be at most {high:,}: {why}; got {raw}")
+    return int(number)
+
+
 class OutputError(OSError):
     """Standard output refused the results (a full disk, an I/O error): exit EXIT_UNWRITABLE
     (an OSError, so that a command that reports its own write failures still can)."""

@@ -2,13 +2,12 @@
 
 import argparse
 import json
-import math
 import os
 import sys
 import textwrap
 from dataclasses import replace
 
-from outage.cli import CliError
+from outage.cli import CliError, bounded_whole
 from outage.race.model import CHECK_AGAINST, WRITE_DELETED, Params, parse_fixes
 from outage.race.montecarlo import CADENCES_S, TAIL_INDICES, Estimate, SimParams, estimate, sweep
 from outage.race.report import DEFAULT_MAX_STATES, check, format_report
@@ -228,22 +227,11 @@ def _size_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _int(args, name: str, low: int, bounds: dict[str, tuple[float, str]] | None = None) -> int:
-    """The whole number given for ``--name`` (exponent form accepted: "1e6"), at least
-    ``low`` and at most its bound in ``bounds`` (whose reason the message gives)."""
-    raw = getattr(args, name.replace("-", "_"))
-    try:
-        number = float(raw)
-    except ValueError:
-        raise CliError(f"--{name} must be a whole number, got {raw!r}") from None
-    if math.isnan(number) or (math.isfinite(number) and number != int(number)):
-        raise CliError(f"--{name} must be a whole number, got {raw!r}")
-    if number < low:
-        raise CliError(f"--{name} must be at least {low}, got {raw}")
-    if bounds is not None and name in bounds:
-        high, why = bounds[name]
-        if number > high:
-            raise CliError(f"--{name} must be at most {_number(high)}: {why}; got {raw}")
-    return int(number)
+    """The whole number given for ``--name``, at least ``low`` and at most its bound in
+    ``bounds`` (whose reason the message gives)."""
+    high, why = (bounds or {}).get(name, (None, ""))
+    return bounded_whole(getattr(args, name.replace("-", "_")), f"--{name}", low,
+                         None if high is None else int(high), why)
 
 
 def _number(x: int | float) -> str:

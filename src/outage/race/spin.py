@@ -41,7 +41,6 @@ compile (about a second), then a search linear in SPIN's state count.
 import argparse
 import ctypes
 import json
-import math
 import os
 import re
 import shutil
@@ -53,7 +52,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from outage.cli import EXIT_INTERRUPTED, EXIT_TERMINATED, CliError, Terminated
+from outage.cli import EXIT_INTERRUPTED, EXIT_TERMINATED, CliError, Terminated, bounded_whole
 from outage.race.model import (
     CHECK_AGAINST,
     CLEANUP_GUARD,
@@ -517,28 +516,12 @@ def register(commands) -> None:
     s.set_defaults(func=_command)
 
 
-def _int(raw: str, flag: str, low: int, high: int, why: str) -> int:
-    """A whole number from ``low`` to ``high`` (exponent form accepted: "1e6"); CliError
-    naming ``flag``, with the bound's reason ``why`` when the value is too big."""
-    try:
-        number = float(raw)
-    except ValueError:
-        raise CliError(f"{flag} must be a whole number, got {raw!r}") from None
-    if math.isnan(number) or (math.isfinite(number) and number != int(number)):
-        raise CliError(f"{flag} must be a whole number, got {raw!r}")
-    if number < low:
-        raise CliError(f"{flag} must be at least {low}, got {raw}")
-    if number > high:
-        raise CliError(f"{flag} must be at most {high:,}: {why}; got {raw}")
-    return int(number)
-
-
 def params_from_args(args) -> Params:
     """Validated :class:`Params` from the ``spin`` subcommand's arguments (CliError if bad)."""
-    enactors = _int(args.enactors, "--enactors", 1, MAX_ENACTORS, SIZE_WHY)
-    plans = _int(args.plans, "--plans", 1, MAX_PLANS, SIZE_WHY)
-    endpoints = _int(args.endpoints, "--endpoints", 1, MAX_ENDPOINTS, SIZE_WHY)
-    keep = _int(args.keep, "--keep", 0, MAX_PLANS - 1, "KEEP must be smaller than --plans")
+    enactors = bounded_whole(args.enactors, "--enactors", 1, MAX_ENACTORS, SIZE_WHY)
+    plans = bounded_whole(args.plans, "--plans", 1, MAX_PLANS, SIZE_WHY)
+    endpoints = bounded_whole(args.endpoints, "--endpoints", 1, MAX_ENDPOINTS, SIZE_WHY)
+    keep = bounded_whole(args.keep, "--keep", 0, MAX_PLANS - 1, "KEEP must be smaller than --plans")
     if keep >= plans:
         raise CliError(f"--keep ({keep}) must be smaller than --plans ({plans}): otherwise "
                        "clean-up can never delete a plan")
@@ -584,8 +567,8 @@ def format_result(p: Params, result: dict) -> str:
 
 def _command(args) -> int:
     p = params_from_args(args)
-    max_seconds = _int(args.max_seconds, "--max-seconds", 1, MAX_MAX_SECONDS, SECONDS_WHY)
-    max_states = _int(args.max_states, "--max-states", 1, MAX_STATES_BOUND, STATES_WHY)
+    max_seconds = bounded_whole(args.max_seconds, "--max-seconds", 1, MAX_MAX_SECONDS, SECONDS_WHY)
+    max_states = bounded_whole(args.max_states, "--max-states", 1, MAX_STATES_BOUND, STATES_WHY)
     try:
         tools()
     except SpinUnavailable as error:
