@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -54,13 +55,18 @@ def test_servers_answer_refuse_the_outside_and_stop(lab):
     assert out["children"] == []
 
 
-def _python_server(exit_on_attempts: set[int], ports: list[int]):
+# What a server whose port was taken meanwhile says as it exits (Unbound's words).
+PORT_TAKEN = "raise SystemExit('error: bind: address already in use')"
+
+
+def _python_server(exit_on_attempts: set[int], ports: list[int], exit_code: str = PORT_TAKEN):
     """A `configure` for servers._start that records each port and makes the attempts in
-    `exit_on_attempts` exit at once, as a server whose port was taken meanwhile does."""
+    `exit_on_attempts` run `exit_code` (by default: exit as a server whose port was taken
+    meanwhile does); the others run until stopped."""
 
     def configure(port: int) -> list[str]:
         ports.append(port)
-        code = "raise SystemExit(1)" if len(ports) in exit_on_attempts else "import time; time.sleep(30)"
+        code = exit_code if len(ports) in exit_on_attempts else "import time; time.sleep(30)"
         return ["-c", code]
 
     return sys.executable, configure
@@ -86,9 +92,113 @@ def test_a_server_that_never_starts_fails_after_three_ports_naming_it(tmp_path):
 
     ports: list[int] = []
     binary, configure = _python_server({1, 2, 3}, ports)
-    with pytest.raises(servers.ServerError, match=r"stand-in did not start \(exit status 1\)"):
+    with pytest.raises(servers.ServerError, match=r"stand-in did not start \(exit status 1\): "
+                                                  r"error: bind: address already in use"):
         servers._start("stand-in", binary, "127.0.0.1", tmp_path, configure, lambda port: False, 5.0)
     assert len(ports) == 3
+
+
+def test_a_server_that_fails_for_another_reason_is_not_started_again(tmp_path):
+    from outage.lab import servers
+
+    ports: list[int] = []
+    binary, configure = _python_server({1, 2, 3}, ports,
+                                       "raise SystemExit('config: error: bad option')")
+    with pytest.raises(servers.ServerError, match=r"^stand-in did not start \(exit status 1\): "
+                                                  r"config: error: bad option$"):
+        servers._start("stand-in", binary, "127.0.0.1", tmp_path, configure,
+                       lambda port: False, 5.0)
+    assert len(ports) == 1
+
+
+def test_a_server_that_runs_but_never_answers_fails_after_one_wait_saying_so(tmp_path):
+    from outage.lab import servers
+
+    ports: list[int] = []
+    binary, configure = _python_server(set(), ports)  # runs, never ready
+    started = time.monotonic()
+    with pytest.raises(servers.ServerError) as raised:
+        servers._start("stand-in", binary, "127.0.0.1", tmp_path, configure,
+                       lambda port: False, 0.5)
+    assert time.monotonic() - started < 3.0  # one wait of 0.5 s, not three
+    assert len(ports) == 1
+    assert str(raised.value) == (
+        f"stand-in did not answer within 0.5 s: it kept running but answered no query on "
+        f"127.0.0.1:{ports[0]}, so it was stopped and not tried on another port: (empty log)")
+    assert servers.children() == []
+
+
+def _marked(marker: str) -> list[int]:
+    """Live processes (not zombies) whose command line contains ``marker``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if marker in cmdline and _alive(int(entry.name)):
+                found.append(int(entry.name))
+    return found
+
+
+def _script(tmp_path: Path, body: str) -> tuple[Path, str]:
+    """An executable shell script running ``body`` with {marker} replaced by a unique
+    ``sleep`` argument, and that marker."""
+    marker = f"1000.{uuid.uuid4().int % 10**9:09d}"
+    script = tmp_path / "stand-in"
+    script.write_text("#!/bin/sh\n" + body.format(marker=marker))
+    script.chmod(0o755)
+    return script, marker
+
+
+def _gone(marker: str) -> bool:
+    deadline = time.monotonic() + 2
+    while _marked(marker) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    left = _marked(marker)
+    for pid in left:  # leave nothing behind whatever the outcome
+        os.kill(pid, 9)
+    return not left
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_version_check_that_times_out_leaves_none_of_its_children(tmp_path):
+    from outage.lab import servers
+
+    script, marker = _script(tmp_path, "sleep {marker}\n")
+    started = time.monotonic()
+    with pytest.raises(subprocess.TimeoutExpired):
+        servers.run_briefly([str(script), "-v"], 0.3)
+    assert time.monotonic() - started < 3.0
+    assert _gone(marker)
+    assert servers.children() == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_version_check_that_ends_leaves_none_of_its_children(tmp_path):
+    from outage.lab import servers
+
+    script, marker = _script(tmp_path, "sleep {marker} >/dev/null 2>&1 &\necho 'BIND 9.18.0'\n")
+    done = servers.run_briefly([str(script), "-v"], 5.0)
+    assert done.returncode == 0 and done.stdout == "BIND 9.18.0\n"
+    assert _gone(marker)
+    assert servers.children() == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_stopping_a_server_that_exited_stops_what_it_left_running(tmp_path):
+    from outage.lab import servers
+
+    script, marker = _script(tmp_path, "sleep {marker} >/dev/null 2>&1 &\nexit 1\n")
+    proc = servers.spawn([str(script)])
+    proc.wait(5)
+    deadline = time.monotonic() + 5
+    while not _marked(marker) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _marked(marker)  # the child outlived the script
+    servers.stop(proc)
+    assert _gone(marker)
 
 
 # A child that reaches its pre-exec step only after the lab has died, as when the lab is

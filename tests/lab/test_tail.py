@@ -82,7 +82,7 @@ def test_bad_settings_are_one_line_errors(lab):
     status, _, stderr = lab("tail", "--neg-ttl", "250", "--scale", "100")
     assert status == 2
     assert stderr.strip().splitlines() == [
-        "error: negative TTL 250 s at scale 100 is 2.5 lab seconds; it must be a whole number "
+        "error: --neg-ttl 250 s at scale 100 is 2.5 lab seconds; it must be a whole number "
         "from 1 to 30 (DNS TTLs are whole seconds; 30 bounds the run time)"]
 
 

@@ -7,9 +7,9 @@ import signal
 import subprocess
 import sys
 
-from outage.cli import CliError
+from outage.cli import CliError, whole_number
 from outage.lab import report, workdirs
-from outage.lab.config import MissingTool, find_tool
+from outage.lab.config import MissingTool
 
 # One meaning each; listed in every lab command's --help.
 AGREES, DISAGREES, BAD_INPUT, ENVIRONMENT = 0, 1, 2, 3
@@ -61,8 +61,9 @@ def register(subparsers) -> None:
                            "(default: 100, so 900 s becomes 9 s)")
     tail.add_argument("--neg-ttl", default=None, metavar="S,S,...",
                       help="negative TTLs to measure, in real (unscaled) seconds, at most 5, "
-                           "each 1 to 30 lab seconds (default: 300,600,900)")
-    tail.add_argument("--resolvers", type=int, default=None, metavar="N",
+                           "each a whole number of lab seconds from 1 to 30, so from K to "
+                           "30 K real seconds (default: 300,600,900)")
+    tail.add_argument("--resolvers", type=whole_number, default=None, metavar="N",
                       help="independent resolver caches per setting, 1 to 16 (default: 8)")
     tail.set_defaults(func=_tail)
 
@@ -75,7 +76,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _check_tools(tool_path: str | None) -> None:
-    """Both servers are there and are what they claim (a one-line EnvironmentFailure if not)."""
+    """Both servers are there and are what they claim (a one-line EnvironmentFailure if not).
+
+    Each version check runs in its own process group, all of which is killed when it ends or
+    times out: a "named" that is a script leaves none of its children behind.
+    """
+    from outage.lab.servers import VERSION_TIMEOUT_S, find_tool, run_briefly
+
     expected = {"named": ("-v", "BIND 9"), "unbound": ("-V", "Version 1.")}
     for name, (flag, start) in expected.items():
         try:
@@ -83,9 +90,12 @@ def _check_tools(tool_path: str | None) -> None:
         except MissingTool as error:
             raise EnvironmentFailure(str(error)) from None
         try:
-            done = subprocess.run([binary, flag], capture_output=True, text=True, timeout=10,
-                                  stdin=subprocess.DEVNULL)
+            done = run_briefly([binary, flag], VERSION_TIMEOUT_S)
             first = (done.stdout.strip().splitlines() or [""])[0]
+        except subprocess.TimeoutExpired:
+            raise EnvironmentFailure(f"{binary} does not run: {binary} {flag} did not finish "
+                                     f"within {VERSION_TIMEOUT_S:g} s (stopped, with every "
+                                     f"process it started)") from None
         except (OSError, subprocess.SubprocessError) as error:
             raise EnvironmentFailure(f"{binary} does not run: {error}") from None
         if not first.startswith(start):
@@ -107,8 +117,8 @@ def _run(args, experiment, account, verdict) -> int:
 
     workdirs.remove_stale()  # what runs killed outright left behind
     try:
+        _stop_on_sigterm()  # before the version checks: they start processes too
         _check_tools(args.tool_path)
-        _stop_on_sigterm()
         result = experiment()
     except KeyboardInterrupt:
         print("interrupted; every server the lab started is stopped", file=sys.stderr)

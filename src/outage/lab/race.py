@@ -37,7 +37,8 @@ from outage.checker import explore, replay
 from outage.lab import workdirs
 from outage.lab.enactor import FREE, Endpoint, plan_generations, plan_path, quoted
 from outage.lab.servers import (Authoritative, Record, Resolver, Zone, addresses, ask,
-                                authoritative, check_running, find_tool, resolver, spawn, stop)
+                                authoritative, check_running, find_tool, resolver, run_briefly, spawn,
+                                stop)
 from outage.race.model import (APPLIED, CONDITIONAL_WRITE, ENDPOINT_NAMES, RECORD_NEVER_EMPTY,
                                CleanUp, Lock, Params, Publish, Take, Write, enactor_name,
                                model, write_outcome)
@@ -368,8 +369,10 @@ def software_versions(tool_path: str | None = None) -> dict:
     """The first line of ``named -v`` and ``unbound -V``: which real software ran."""
     out = {}
     for name, flag in (("named", "-v"), ("unbound", "-V")):
-        text = subprocess.run([find_tool(name, tool_path), flag], capture_output=True,
-                              text=True, timeout=10).stdout
+        try:  # in its own process group, all of which is gone when it returns
+            text = run_briefly([find_tool(name, tool_path), flag]).stdout
+        except subprocess.TimeoutExpired:
+            text = ""
         out[name] = text.strip().splitlines()[0] if text.strip() else "unknown"
     return out
 

@@ -44,21 +44,26 @@ import dns.rdatatype
 import dns.tsig
 import dns.update
 
-from outage.lab import workdirs
+from outage.lab import config, workdirs
 from outage.lab.config import (MissingTool, Record, TsigKey, Zone, zone_file, check_loopback,
-                               find_tool, free_port, render_named_conf, render_unbound_conf,
-                               render_zone)
+                               free_port, render_named_conf, render_unbound_conf, render_zone)
 
 __all__ = ["MissingTool", "Record", "Zone", "TsigKey", "ServerError", "authoritative",
            "resolver", "ask", "addresses", "spawn", "stop", "children", "find_tool",
-           "check_loopback", "check_running", "signed", "keyring"]
+           "check_loopback", "check_running", "signed", "keyring", "run_briefly"]
 
 START_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 5.0
 QUERY_TIMEOUT_S = 1.0
 # A UDP query to a port nobody listens on yet just times out, so readiness probes are short.
 _PROBE_TIMEOUT_S = 0.1
+VERSION_TIMEOUT_S = 10.0  # for `named -v`, `unbound -V`
+# A server started on a port that another program took between choosing and binding it
+# exits saying so; only then is it started again, on another port (up to _START_ATTEMPTS).
 _START_ATTEMPTS = 3
+_PORT_TAKEN = re.compile(r"address already in use|address in use|"
+                         r"unable to listen on any configured interfaces|could not open ports",
+                         re.I)
 
 
 class ServerError(Exception):
@@ -108,6 +113,25 @@ def keyring(key: TsigKey) -> dict:
     """``key`` as a dnspython keyring (for zone transfers)."""
     k = dns.tsig.Key(key.name, key.secret, key.algorithm)
     return {k.name: k}
+
+
+def find_tool(name: str, tool_path: str | None = None) -> str:
+    """Absolute path of the executable ``name`` on ``tool_path`` (default: PATH + sbin).
+
+    Raises :class:`MissingTool` in one line: naming the Debian package when there is no
+    ``name`` at all, or naming the file when one is there but is not executable.
+    """
+    try:
+        return config.find_tool(name, tool_path)
+    except MissingTool:
+        path = config.default_tool_path() if tool_path is None else tool_path
+        for directory in filter(None, path.split(os.pathsep)):
+            candidate = Path(directory, name)
+            if candidate.is_file():  # shutil.which skipped it: not executable by this user
+                raise MissingTool(f"{name} found at {candidate} but it is not executable "
+                                  f"(chmod +x it, or install the Debian package "
+                                  f"{config.PACKAGES.get(name, name)})") from None
+        raise
 
 
 # --- Processes --------------------------------------------------------------------------
@@ -207,7 +231,11 @@ def release(guard_proc: subprocess.Popen) -> None:
 
 
 def stop(proc: subprocess.Popen, timeout_s: float = STOP_TIMEOUT_S) -> None:
-    """SIGTERM the process group of ``proc``, SIGKILL it after ``timeout_s``, and reap it."""
+    """SIGTERM the process group of ``proc``, SIGKILL it after ``timeout_s``, and reap it.
+
+    Whatever is left of the group once ``proc`` has exited (children of a server that is a
+    script, say) is SIGKILLed too.
+    """
     with _RUNNING_LOCK:
         _RUNNING.pop(proc.pid, None)
     if proc.poll() is None:
@@ -219,9 +247,39 @@ def stop(proc: subprocess.Popen, timeout_s: float = STOP_TIMEOUT_S) -> None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout_s)
+    _kill_group(proc)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL every process left in ``proc``'s group (``proc`` included), reap ``proc`` and
+    close its pipes. (A group's id is not given to a new process while a member lives.)"""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
     for stream in (proc.stdin, proc.stdout, proc.stderr):
         if stream is not None:
             stream.close()
+
+
+def run_briefly(argv: Sequence[str],
+                timeout_s: float = VERSION_TIMEOUT_S) -> subprocess.CompletedProcess:
+    """Run ``argv`` to its end, its output captured as text, as :func:`spawn` starts a server.
+
+    For the servers' version checks. Whatever it started dies with it: when it ends, times
+    out (``subprocess.TimeoutExpired``), fails or is interrupted, every process left in its
+    group is killed, and a guard kills them if the lab itself is killed meanwhile.
+    """
+    proc = spawn(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                 stderr=subprocess.PIPE, text=True, errors="replace")
+    guard_proc = None
+    try:
+        guard_proc = guard(proc)
+        out, err = proc.communicate(timeout=timeout_s)
+    finally:
+        _kill_group(proc)
+        if guard_proc is not None:
+            release(guard_proc)
+    return subprocess.CompletedProcess(list(argv), proc.returncode, out, err)
 
 
 def ask(host: str, port: int, name: str, rdtype: str = "A",
@@ -232,7 +290,7 @@ def ask(host: str, port: int, name: str, rdtype: str = "A",
 
 
 def _wait_until(ready, proc: subprocess.Popen, what: str, logs: Sequence[Path],
-                timeout_s: float) -> None:
+                timeout_s: float, where: str = "its port") -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -245,7 +303,18 @@ def _wait_until(ready, proc: subprocess.Popen, what: str, logs: Sequence[Path],
         except (OSError, dns.exception.DNSException):
             pass
         time.sleep(0.05)
-    raise ServerError(f"{what} did not answer within {timeout_s:g} s: {error_text(logs)}")
+    raise ServerError(f"{what} did not answer within {timeout_s:g} s: it kept running but "
+                      f"answered no query on {where}, so it was stopped and not tried on "
+                      f"another port: {error_text(logs)}")
+
+
+def _port_taken(logs: Sequence[Path]) -> bool:
+    """Whether a server's output in ``logs`` says that its address and port were taken."""
+    for log in logs:
+        with contextlib.suppress(OSError):
+            if _PORT_TAKEN.search(log.read_text(errors="replace")):
+                return True
+    return False
 
 
 def _start(name: str, binary: str, host: str, workdir: Path,
@@ -256,15 +325,21 @@ def _start(name: str, binary: str, host: str, workdir: Path,
 
     ``configure(port)`` writes the server's configuration and returns its arguments. Its
     output goes to ``workdir/<name>.stderr``; errors quote the server's own error lines from
-    ``logs`` and that file. A port lost to another program between choosing and binding is
-    retried (up to _START_ATTEMPTS ports). ``user``: the user the server drops to; the
-    workdir is handed to it. Returns the port, the server and its guard (:func:`guard`).
+    ``logs`` and that file. A server that exits saying its port was taken (by another
+    program, between choosing and binding it) is started again on another port, up to
+    _START_ATTEMPTS ports; any other failure, such as a server that runs but never answers,
+    ends the start at once, since another port would not change it. ``user``: the user the
+    server drops to; the workdir is handed to it. Returns the port, the server and its
+    guard (:func:`guard`).
     """
     attempt = 1
     stderr = workdir / f"{name}.stderr"
     logs = (*logs, stderr)
     while True:
         port = free_port(host)
+        for log in logs:  # what a previous attempt wrote is not this attempt's error
+            with contextlib.suppress(OSError):
+                log.unlink()
         args = configure(port)
         proc = guard_proc = None
         try:
@@ -273,15 +348,17 @@ def _start(name: str, binary: str, host: str, workdir: Path,
                 proc = spawn([binary, *args], stdin=subprocess.DEVNULL, stdout=err,
                              stderr=subprocess.STDOUT)
                 guard_proc = guard(proc)
-            _wait_until(lambda: ready(port), proc, name, logs, timeout_s)
+            _wait_until(lambda: ready(port), proc, name, logs, timeout_s, f"{host}:{port}")
         except BaseException as error:  # Ctrl-C while starting must not leak the server
+            exited = proc is not None and proc.poll() is not None  # by itself, not stopped
             if proc is not None:
                 stop(proc)
             if guard_proc is not None:
                 release(guard_proc)
-            if not isinstance(error, ServerError) or attempt == _START_ATTEMPTS:
+            if (not isinstance(error, ServerError) or not exited or not _port_taken(logs)
+                    or attempt == _START_ATTEMPTS):
                 raise
-            attempt += 1  # most likely the port was taken meanwhile: try another
+            attempt += 1  # the port was taken meanwhile: try another
             continue
         with _RUNNING_LOCK:
             _RUNNING[proc.pid] = (name, proc, logs)

@@ -125,7 +125,7 @@ class TailSettings:
         low, high = RESOLVERS_RANGE
         if not low <= self.resolvers <= high:
             raise ValueError(f"--resolvers must be from {low} to {high} ({RESOLVERS_WHY}), "
-                             f"got {self.resolvers}")
+                             f"got {_shown(self.resolvers)}")
         if not self.neg_ttls_real_s:
             raise ValueError("--neg-ttl must list at least one negative TTL")
         if len(self.neg_ttls_real_s) > MAX_SETTINGS:
@@ -147,8 +147,14 @@ class TailSettings:
         low, high = LAB_TTL_RANGE
         for ttl in self.neg_ttls_real_s:
             lab = ttl / self.scale
-            if lab != int(lab) or not low <= lab <= high:
-                raise ValueError(f"negative TTL {ttl} s at scale {self.scale:g} is {lab:g} lab "
+            if not low <= lab <= high:
+                raise ValueError(f"--neg-ttl {_shown(ttl)} s at scale {self.scale:g} is "
+                                 f"{lab:g} lab seconds; each negative TTL must be from "
+                                 f"{low * self.scale:g} to {high * self.scale:g} s at this "
+                                 f"scale, {low} to {high} lab seconds ({high} bounds the run "
+                                 f"time)")
+            if lab != int(lab):
+                raise ValueError(f"--neg-ttl {ttl} s at scale {self.scale:g} is {lab:g} lab "
                                  f"seconds; it must be a whole number from {low} to {high} "
                                  f"(DNS TTLs are whole seconds; {high} bounds the run time)")
 
@@ -161,14 +167,34 @@ class TailSettings:
         return self.poll_real_s / self.scale
 
 
+def _shown(number: int) -> str:
+    """``number`` as a reader typed it: in full, or in exponent form when it is huge."""
+    return str(number) if abs(number) < 10**15 else f"{number:.6g}"
+
+
 def settings_from(scale: float | None, neg_ttls: str | None, resolvers: int | None) -> TailSettings:
-    """TailSettings from CLI values (None = default); ValueError on a bad value."""
+    """TailSettings from CLI values (None = default); ValueError on a bad value.
+
+    ``neg_ttls``: whole seconds separated by commas, each written as the project's whole
+    numbers are (``900`` or ``9e2``, see :func:`outage.cli.whole_number`); an empty entry
+    ("300,,600") is refused rather than skipped.
+    """
+    import argparse
+
+    from outage.cli import whole_number  # the project's whole numbers, as its flags read them
+
     defaults = TailSettings()
     ttls = defaults.neg_ttls_real_s
     if neg_ttls is not None:
+        entries = [x.strip() for x in neg_ttls.split(",")]
+        if not any(entries):
+            raise ValueError("--neg-ttl must list at least one negative TTL")
+        if not all(entries):
+            raise ValueError(f"--neg-ttl has an empty entry in {neg_ttls!r}; give whole "
+                             f"seconds separated by single commas")
         try:
-            ttls = tuple(int(x) for x in neg_ttls.split(",") if x.strip())
-        except ValueError:
+            ttls = tuple(whole_number(x) for x in entries)
+        except argparse.ArgumentTypeError:
             raise ValueError(f"--neg-ttl must be whole seconds separated by commas, "
                              f"got {neg_ttls!r}") from None
     return TailSettings(scale=defaults.scale if scale is None else scale, neg_ttls_real_s=ttls,
