@@ -45,6 +45,19 @@ def test_readable_report(capsys):
     assert "fitted" in out and "input" in out and "predicted" in out
 
 
+def refused(capsys, *argv: str) -> str:
+    """Run `cascade run` with bad arguments: exit 2 and exactly one line on stderr."""
+    try:
+        status = main(["cascade", "run", *argv])
+    except SystemExit as stop:  # refused by the argument parser, also in one line
+        status = stop.code
+    assert status == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+    return err
+
+
 @pytest.mark.parametrize("argv, says", [
     (["--fleet", "0"], "whole number of DWFM hosts"), (["--hours", "-1"], "--hours"),
     (["--hours", "nan"], "--hours"), (["--hours", "100"], "at most|between"),
@@ -55,14 +68,72 @@ def test_readable_report(capsys):
 ])
 def test_bad_parameters_give_one_line_and_status_2(capsys, argv, says):
     """Each refusal is one line that names the bound and why, before any model runs."""
-    try:
-        status = main(["cascade", "run", *argv])
-    except SystemExit as stop:  # refused by the argument parser, also in one line
-        status = stop.code
-    assert status == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: ") and err.count("\n") == 1
+    err = refused(capsys, *argv)
     assert re.search(says, err), err
+
+
+# Every numeric flag with each bad value: what the one line must say (a too-big value gets the
+# bound, not another complaint; "--x=-inf" because argparse takes "-inf" alone for a flag).
+BAD_VALUES = [
+    ("--fleet", "99999999999", "--fleet must be at most 1,000,000 droplets for the fluid model"),
+    ("--fleet", "1e30", "--fleet must be at most 1,000,000 droplets for the fluid model"),
+    ("--fleet", "inf", "--fleet must be at most 1,000,000 droplets for the fluid model"),
+    ("--fleet", "1001000", "--fleet must be at most 1,000,000"),
+    ("--fleet", "=-inf", "--fleet must be a whole number of DWFM hosts"),
+    ("--fleet", "-1", "--fleet must be a whole number of DWFM hosts"),
+    ("--fleet", "0", "--fleet must be a whole number of DWFM hosts"),
+    ("--fleet", "nan", "argument --fleet: not a whole number"),
+    ("--fleet", "", "argument --fleet: not a number"),
+    ("--fleet", "abc", "argument --fleet: not a number"),
+    ("--hours", "1e30", "--hours must be at most 48: run time grows"),
+    ("--hours", "inf", "--hours must be at most 48: run time grows"),
+    ("--hours", "48.01", "--hours must be at most 48"),
+    ("--hours", "=-inf", "--hours must be at least 0.05"),
+    ("--hours", "-1", "--hours must be at least 0.05"),
+    ("--hours", "0", "--hours must be at least 0.05"),
+    ("--hours", "nan", "--hours must be a number of hours, got nan"),
+    ("--hours", "", "argument --hours: invalid float value"),
+    ("--hours", "abc", "argument --hours: invalid float value"),
+    ("--seed", "1e44", "--seed must be at most 4,294,967,295: "),
+    ("--seed", "4294967296", "--seed must be at most 4,294,967,295: "),
+    ("--seed", "inf", "--seed must be at most 4,294,967,295: "),
+    ("--seed", "-1", "--seed must be at least 0, got -1"),
+    ("--seed", "=-inf", "--seed must be at least 0"),
+    ("--seed", "nan", "argument --seed: not a whole number"),
+    ("--seed", "2.5", "argument --seed: not a whole number"),
+    ("--seed", "", "argument --seed: not a number"),
+    ("--seed", "abc", "argument --seed: not a number"),
+]
+
+
+@pytest.mark.parametrize("flag, value, says", BAD_VALUES)
+def test_every_bad_value_names_its_flag(capsys, flag, value, says):
+    err = refused(capsys, *([flag + value] if value.startswith("=") else [flag, value]))
+    assert says in err, err
+    if "at most" in says:  # the bound comes with its reason
+        assert {"--fleet": "per simulated hour", "--hours": "AWS's last milestone",
+                "--seed": "32-bit range"}[flag] in err, err
+
+
+def test_too_big_des_fleet_names_the_des_bound(capsys):
+    for value in ("1e30", "99999999999", "101000"):
+        err = refused(capsys, "--model", "des", "--fleet", value)
+        assert "--fleet must be at most 100,000 droplets with --model des" in err, err
+
+
+@pytest.mark.parametrize("argv", [
+    ["--fleet", "1e6"], ["--fleet", "1000"], ["--model", "des", "--fleet", "100000"],
+    ["--hours", "48"], ["--hours", "0.05"], ["--seed", "4294967295"], ["--seed", "4.294967295e9"],
+    ["--seed", "0"]])
+def test_values_at_the_bounds_are_accepted(argv):
+    """Checked without running the model (a run at a bound takes up to about 20 s)."""
+    from outage.cascade.cli import _check
+    from outage.cli import build_parser
+
+    args = build_parser("cascade").parse_args(["cascade", "run", *argv])
+    _check(args)  # no CliError
+    if "--seed" in argv:
+        assert args.seed == int(float(argv[1]))
 
 
 def test_fleet_in_exponent_form_and_the_shortest_run(capsys):
@@ -89,7 +160,15 @@ def test_help_lists_exit_codes(capsys):
     with pytest.raises(SystemExit):
         main(["cascade", "run", "--help"])
     out = capsys.readouterr().out
-    assert re.search(r"0 run completed.*2 bad\s+parameter", out, re.S)
+    block = out[out.index("exit status:"):]
+    for status, meaning in (("0", "run completed"), ("2", "bad input"),
+                            ("4", "the results could not be written"), ("130", "interrupted by Ctrl-C"),
+                            ("143", "stopped by SIGTERM")):
+        assert re.search(rf"^  {status} +{meaning}", block, re.M), block
+    assert "0 to 4,294,967,295" in " ".join(out.split())
+    with pytest.raises(SystemExit):
+        main(["cascade", "--help"])
+    assert "python -m outage cascade run --help" in " ".join(capsys.readouterr().out.split())
 
 
 def test_unknown_scenario_is_a_usage_error(capsys):

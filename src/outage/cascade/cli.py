@@ -3,43 +3,70 @@
 import argparse
 import json
 import math
+import textwrap
 
 from outage.cascade import calibration, clock, scenarios
 from outage.cascade.dwfm_params import DwfmParams
-from outage.cli import CliError, whole_number
+from outage.cli import (EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_UNWRITABLE,
+                        CliError, whole_number)
 
 _DEFAULTS = DwfmParams()
 _PER_HOST = _DEFAULTS.fleet_droplets // _DEFAULTS.dwfm_hosts
-# The discrete-event model walks every droplet: 100,000 over 15 h take about 6 s of CPU
-# (benchmarks/cascade_bench.py), the cost grows with droplets x hours, minutes beyond this.
+# The discrete-event model walks every droplet: 100,000 over 15 h take about 6 s of CPU and over
+# 48 h about 19 s (measured on the 2-core reference machine); the cost grows with
+# droplets x hours, minutes beyond this.
 DES_MAX_DROPLETS = 100_000
-# The fluid model costs about 0.8 s per simulated hour plus about 1.2 ms per DWFM host per hour
-# (benchmarks/cascade_bench.py; memory is a few hundred bytes per host per state row, under
-# 50 MB here). At 1,000 hosts the default 15 h take about 30 s and 48 h about 100 s; beyond that
-# nothing changes, because the mean-field model depends on droplets per host, not on the total.
+# The fluid model at 1,000,000 droplets (1,000 DWFM hosts) takes about 5 s for the default
+# 15 h and 16 s for 48 h (about 0.3 s per simulated hour; memory a few hundred bytes per host
+# per state row, under 50 MB); beyond that nothing changes, because the mean-field model
+# depends on droplets per host, not on the total.
 FLUID_MAX_DROPLETS = 1_000_000
 # The models sample every minute and need two samples; 3 minutes is the shortest run accepted.
+# The longest is two days: AWS's last milestone came 11 hours in.
 MIN_HOURS = 0.05
 MAX_HOURS = 48.0
-EXIT_CODES = "exit status: 0 run completed (milestones not reached are null), 2 bad parameter"
+MAX_SEED = 2**32 - 1
+EXIT_CODES = f"""exit status:
+  0    run completed (milestones not reached are null, not an error)
+  {EXIT_BAD_INPUT}    bad input: a parameter out of range or malformed (one line on stderr)
+  {EXIT_UNWRITABLE}    the results could not be written, e.g. a full disk (one line on stderr)
+  {EXIT_INTERRUPTED}  interrupted by Ctrl-C
+  {EXIT_TERMINATED}  stopped by SIGTERM"""
+
+
+def _count(n: int) -> str:
+    return f"{n:,}" if abs(n) < 10**15 else f"{float(n):.3g}"
+
+
+def _whole(text: str) -> int | float:
+    """A whole number (exponent form accepted, as `whole_number`), or an infinity, which the
+    range checks then refuse with the bound's own message; an argparse type."""
+    try:
+        if math.isinf(float(text)):
+            return float(text)
+    except ValueError:
+        pass
+    return whole_number(text)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `cascade` subcommand and its `run` action."""
-    cascade = subparsers.add_parser("cascade", help="DWFM lease collapse, Network Manager backlog, NLB flapping")
+    cascade = subparsers.add_parser("cascade", help="DWFM lease collapse, Network Manager backlog, NLB flapping",
+                                    epilog="exit statuses: see python -m outage cascade run --help")
     actions = cascade.add_subparsers(dest="cascade_command", required=True)
     run = actions.add_parser(
         "run",
         help="run one scenario and report its milestones (PDT, 20 Oct 2025)",
-        description="Run a scenario through the DWFM, Network Manager and NLB models; "
-                    "milestones are PDT clock times on 20 Oct 2025, null when not reached. "
-                    "Each milestone's kind says how to read its comparison with AWS's time: "
-                    "input (an action time fed in), fitted (a parameter was fitted to it, "
-                    "data/calibration.yaml) or predicted (the model's own).",
-        epilog=EXIT_CODES,
+        description=textwrap.fill(
+            "Run a scenario through the DWFM, Network Manager and NLB models; milestones are "
+            "PDT clock times on 20 Oct 2025, null when not reached. Each milestone's kind says "
+            "how to read its comparison with AWS's time: input (an action time fed in), fitted "
+            "(a parameter was fitted to it, data/calibration.yaml) or predicted (the model's "
+            "own)."),
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("--scenario", choices=list(scenarios.SCENARIOS), default="as-happened")
-    run.add_argument("--fleet", type=whole_number, default=_DEFAULTS.fleet_droplets, metavar="N",
+    run.add_argument("--fleet", type=_whole, default=_DEFAULTS.fleet_droplets, metavar="N",
                      help=f"droplets in the fleet, a whole number of DWFM hosts of {_PER_HOST:,} "
                           f"droplets, at most {FLUID_MAX_DROPLETS:,} (fluid) or {DES_MAX_DROPLETS:,} "
                           "(des) (default %(default)s)")
@@ -48,28 +75,41 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                           "(default %(default)s)")
     run.add_argument("--model", choices=["fluid", "des"], default="fluid",
                      help="DWFM model: mean-field (fleet-scale) or discrete-event (one event per lease check, up to 100,000 droplets)")
-    run.add_argument("--seed", type=int, default=0, help="seed of the discrete-event model")
+    run.add_argument("--seed", type=_whole, default=0, metavar="SEED",
+                     help=f"seed of the discrete-event model, 0 to {MAX_SEED:,} (default 0)")
     run.add_argument("--json", action="store_true", help="print one JSON object")
     run.set_defaults(func=run_scenario)
 
 
 def _check(args: argparse.Namespace) -> DwfmParams:
+    # Too big first, so that a huge fleet gets the cap's message, not the multiple-of-hosts one.
+    if args.model == "fluid" and args.fleet > FLUID_MAX_DROPLETS:
+        raise CliError(f"--fleet must be at most {FLUID_MAX_DROPLETS:,} droplets for the fluid model "
+                       f"(about 0.3 s per simulated hour there, and larger fleets give the "
+                       f"same milestones); got {_count(args.fleet)}")
+    if args.model == "des" and args.fleet > DES_MAX_DROPLETS:
+        raise CliError(f"--fleet must be at most {DES_MAX_DROPLETS:,} droplets with --model des (it "
+                       f"walks every droplet: about 19 s for 48 h at {DES_MAX_DROPLETS:,}, minutes "
+                       f"beyond); use fluid, got {_count(args.fleet)}")
     if args.fleet < _PER_HOST or args.fleet % _PER_HOST:
         raise CliError(f"--fleet must be a whole number of DWFM hosts of {_PER_HOST:,} droplets "
                        f"({_PER_HOST:,}, {2 * _PER_HOST:,}, ...), so that the load per host stays the "
-                       f"assumed one; got {args.fleet:,}")
-    if args.model == "fluid" and args.fleet > FLUID_MAX_DROPLETS:
-        raise CliError(f"--fleet must be at most {FLUID_MAX_DROPLETS:,} droplets for the fluid model "
-                       f"(about 2 s per simulated hour there, and larger fleets give the same "
-                       f"milestones); got {args.fleet:,}")
-    if args.model == "des" and args.fleet > DES_MAX_DROPLETS:
-        raise CliError(f"--model des is for fleets up to {DES_MAX_DROPLETS:,} droplets (it walks every "
-                       f"droplet, minutes beyond that); use fluid, got {args.fleet:,}")
-    if not (math.isfinite(args.hours) and MIN_HOURS <= args.hours <= MAX_HOURS):
-        raise CliError(f"--hours must be between {MIN_HOURS} (the models sample every minute) and "
-                       f"{MAX_HOURS:.0f} (run time grows with it), got {args.hours}")
+                       f"assumed one; got {_count(args.fleet)}")
+    if math.isnan(args.hours):
+        raise CliError(f"--hours must be a number of hours, got {args.hours}")
+    if args.hours < MIN_HOURS:
+        raise CliError(f"--hours must be at least {MIN_HOURS} (the models sample every minute and "
+                       f"need two samples), got {args.hours:g}")
+    if args.hours > MAX_HOURS:
+        raise CliError(f"--hours must be at most {MAX_HOURS:.0f}: run time grows with it (about 20 s "
+                       f"at {MAX_HOURS:.0f} for the largest fleet of either model), and AWS's last "
+                       f"milestone came 11 hours in; got {args.hours:g}")
     if args.seed < 0:
-        raise CliError(f"--seed must be >= 0, got {args.seed}")
+        raise CliError(f"--seed must be at least 0, got {_count(args.seed)}")
+    if args.seed > MAX_SEED:
+        raise CliError(f"--seed must be at most {MAX_SEED:,}: it picks one run of the discrete-event "
+                       "model (numpy's generator; the fluid model has no randomness), and a 32-bit "
+                       f"range of distinct runs is plenty; got {_count(args.seed)}")
     return scenarios.with_fleet(_DEFAULTS, args.fleet)
 
 
