@@ -53,6 +53,22 @@ def whole_number(text: str) -> int:
     return int(value)
 
 
+def whole_or_infinite(text: str) -> int | float:
+    """A whole number as :func:`whole_number` reads it, or an infinity, which a range check
+    then refuses with the bound's own message; an argparse type."""
+    try:
+        if math.isinf(float(text)):
+            return float(text)
+    except ValueError:
+        pass
+    return whole_number(text)
+
+
+def shown_count(n: int | float) -> str:
+    """A count as a message shows it: 1,000,000 in full, 1e+30 in exponent form."""
+    return f"{n:,}" if abs(n) < 10**15 else f"{float(n):.3g}"
+
+
 def bounded_whole(raw: str, flag: str, low: int, high: float | None = None,
                   why: str = "") -> int:
     """The whole number ``raw`` (exponent form accepted: "1e6") from ``low`` to ``high``;

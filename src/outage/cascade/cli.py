@@ -8,7 +8,7 @@ import textwrap
 from outage.cascade import calibration, clock, scenarios
 from outage.cascade.dwfm_params import DwfmParams
 from outage.cli import (EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_UNWRITABLE,
-                        CliError, whole_number)
+                        CliError, shown_count, whole_or_infinite)
 
 _DEFAULTS = DwfmParams()
 _PER_HOST = _DEFAULTS.fleet_droplets // _DEFAULTS.dwfm_hosts
@@ -34,21 +34,6 @@ EXIT_CODES = f"""exit status:
   {EXIT_TERMINATED}  stopped by SIGTERM"""
 
 
-def _count(n: int) -> str:
-    return f"{n:,}" if abs(n) < 10**15 else f"{float(n):.3g}"
-
-
-def _whole(text: str) -> int | float:
-    """A whole number (exponent form accepted, as `whole_number`), or an infinity, which the
-    range checks then refuse with the bound's own message; an argparse type."""
-    try:
-        if math.isinf(float(text)):
-            return float(text)
-    except ValueError:
-        pass
-    return whole_number(text)
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `cascade` subcommand and its `run` action."""
     cascade = subparsers.add_parser("cascade", help="DWFM lease collapse, Network Manager backlog, NLB flapping",
@@ -66,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("--scenario", choices=list(scenarios.SCENARIOS), default="as-happened")
-    run.add_argument("--fleet", type=_whole, default=_DEFAULTS.fleet_droplets, metavar="N",
+    run.add_argument("--fleet", type=whole_or_infinite, default=_DEFAULTS.fleet_droplets, metavar="N",
                      help=f"droplets in the fleet, a whole number of DWFM hosts of {_PER_HOST:,} "
                           f"droplets, at most {FLUID_MAX_DROPLETS:,} (fluid) or {DES_MAX_DROPLETS:,} "
                           "(des) (default %(default)s)")
@@ -75,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                           "(default %(default)s)")
     run.add_argument("--model", choices=["fluid", "des"], default="fluid",
                      help="DWFM model: mean-field (fleet-scale) or discrete-event (one event per lease check, up to 100,000 droplets)")
-    run.add_argument("--seed", type=_whole, default=0, metavar="SEED",
+    run.add_argument("--seed", type=whole_or_infinite, default=0, metavar="SEED",
                      help=f"seed of the discrete-event model, 0 to {MAX_SEED:,} (default 0)")
     run.add_argument("--json", action="store_true", help="print one JSON object")
     run.set_defaults(func=run_scenario)
@@ -86,15 +71,15 @@ def _check(args: argparse.Namespace) -> DwfmParams:
     if args.model == "fluid" and args.fleet > FLUID_MAX_DROPLETS:
         raise CliError(f"--fleet must be at most {FLUID_MAX_DROPLETS:,} droplets for the fluid model "
                        f"(about 0.3 s per simulated hour there, and larger fleets give the "
-                       f"same milestones); got {_count(args.fleet)}")
+                       f"same milestones); got {shown_count(args.fleet)}")
     if args.model == "des" and args.fleet > DES_MAX_DROPLETS:
         raise CliError(f"--fleet must be at most {DES_MAX_DROPLETS:,} droplets with --model des (it "
                        f"walks every droplet: about 19 s for 48 h at {DES_MAX_DROPLETS:,}, minutes "
-                       f"beyond); use fluid, got {_count(args.fleet)}")
+                       f"beyond); use fluid, got {shown_count(args.fleet)}")
     if args.fleet < _PER_HOST or args.fleet % _PER_HOST:
         raise CliError(f"--fleet must be a whole number of DWFM hosts of {_PER_HOST:,} droplets "
                        f"({_PER_HOST:,}, {2 * _PER_HOST:,}, ...), so that the load per host stays the "
-                       f"assumed one; got {_count(args.fleet)}")
+                       f"assumed one; got {shown_count(args.fleet)}")
     if math.isnan(args.hours):
         raise CliError(f"--hours must be a number of hours, got {args.hours}")
     if args.hours < MIN_HOURS:
@@ -105,11 +90,11 @@ def _check(args: argparse.Namespace) -> DwfmParams:
                        f"at {MAX_HOURS:.0f} for the largest fleet of either model), and AWS's last "
                        f"milestone came 11 hours in; got {args.hours:g}")
     if args.seed < 0:
-        raise CliError(f"--seed must be at least 0, got {_count(args.seed)}")
+        raise CliError(f"--seed must be at least 0, got {shown_count(args.seed)}")
     if args.seed > MAX_SEED:
         raise CliError(f"--seed must be at most {MAX_SEED:,}: it picks one run of the discrete-event "
                        "model (numpy's generator; the fluid model has no randomness), and a 32-bit "
-                       f"range of distinct runs is plenty; got {_count(args.seed)}")
+                       f"range of distinct runs is plenty; got {shown_count(args.seed)}")
     return scenarios.with_fleet(_DEFAULTS, args.fleet)
 
 

@@ -6,7 +6,7 @@ import math
 import textwrap
 
 from outage.cli import (EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_UNWRITABLE,
-                        CliError, whole_number)
+                        CliError, shown_count, whole_or_infinite)
 from outage.dns.assumptions import observed_tail_comparison
 from outage.dns.population import Params, recovery_bound_s, simulate
 from outage.dns.recovery import summarize
@@ -72,21 +72,6 @@ def _seconds(x: float) -> str:
     return f"{x:,.0f}" if math.isfinite(x) and x.is_integer() and abs(x) < 1e15 else repr(x)
 
 
-def _count(n: int) -> str:
-    return f"{n:,}" if abs(n) < 10**15 else f"{float(n):.3g}"
-
-
-def _whole(text: str) -> int | float:
-    """A whole number (exponent form accepted, as `whole_number`), or an infinity, which the
-    range checks then refuse with the bound's own message; an argparse type."""
-    try:
-        if math.isinf(float(text)):
-            return float(text)
-    except ValueError:
-        pass
-    return whole_number(text)
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `dns` subcommand and its `recovery` action."""
     dns = subparsers.add_parser("dns", help="DNS caching and the 2:25-2:40 AM PDT recovery tail",
@@ -136,14 +121,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help=f"JVM-like client negative TTL (s; {ttl_range('--client-negative-ttl')})")
     rec.add_argument("--retry", choices=sorted(RETRY_POLICIES), default=_DEFAULTS.retry,
                      help="client retry policy")
-    rec.add_argument("--clients", type=_whole, default=_DEFAULTS.n_clients, metavar="N",
+    rec.add_argument("--clients", type=whole_or_infinite, default=_DEFAULTS.n_clients, metavar="N",
                      help=f"clients, 1 to {MAX_CLIENTS:,} (default %(default)s)")
-    rec.add_argument("--resolvers", type=_whole, default=_DEFAULTS.n_resolvers, metavar="N",
+    rec.add_argument("--resolvers", type=whole_or_infinite, default=_DEFAULTS.n_resolvers, metavar="N",
                      help="resolver caches the clients share, 1 to --clients (default %(default)s)")
     rec.add_argument("--entry-ages", choices=["uniform", "synchronized"],
                      default=_DEFAULTS.entry_ages.value,
                      help="ages of resolver cache entries at the start (default: uniform)")
-    rec.add_argument("--seed", type=_whole, default=0, metavar="SEED",
+    rec.add_argument("--seed", type=whole_or_infinite, default=0, metavar="SEED",
                      help=f"seed of the client population, 0 to {MAX_SEED:,} (default 0)")
     rec.add_argument("--json", action="store_true", help="print one JSON object")
     rec.set_defaults(func=run_recovery)
@@ -182,18 +167,18 @@ def _replay_steps(p: Params) -> tuple[float, float, str]:
 def _params(args: argparse.Namespace) -> Params:
     _check_ttls(args)
     if args.seed < 0:
-        raise CliError(f"--seed must be at least 0, got {_count(args.seed)}")
+        raise CliError(f"--seed must be at least 0, got {shown_count(args.seed)}")
     if args.seed > MAX_SEED:
         raise CliError(f"--seed must be at most {MAX_SEED:,}: the seed picks one client "
                        "population (numpy's generator), and a 32-bit range of distinct runs is "
-                       f"plenty; got {_count(args.seed)}")
+                       f"plenty; got {shown_count(args.seed)}")
     if not 1 <= args.clients <= MAX_CLIENTS:
         raise CliError(f"--clients must be between 1 and {MAX_CLIENTS:,} ({MAX_CLIENTS:,} clients take 6 "
                        "to 12 s of computing at the defaults, about 30 s with --retry fixed), got "
-                       f"{_count(args.clients)}")
+                       f"{shown_count(args.clients)}")
     if not 1 <= args.resolvers <= args.clients:
         raise CliError(f"--resolvers must be between 1 and --clients ({args.clients:,}): a resolver "
-                       f"cache without clients does nothing; got {_count(args.resolvers)}")
+                       f"cache without clients does nothing; got {shown_count(args.resolvers)}")
     p = Params(answer=args.answer, serve_stale=args.serve_stale,
                last_known_good=args.last_known_good, failure_caching=args.failure_caching,
                record_ttl_s=args.record_ttl, soa_ttl_s=args.soa_ttl,
