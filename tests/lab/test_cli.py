@@ -266,3 +266,22 @@ def test_interrupted_lab_stops_everything_it_started(lab, sig):
     while time.monotonic() < deadline and lab.processes():
         time.sleep(0.05)
     # The `lab` fixture then asserts that no tagged process is left.
+
+
+def test_an_error_inside_the_lab_is_its_own_failure_not_bad_input(monkeypatch, capsys):
+    # The parameters are checked before the experiment starts; a ValueError raised while it
+    # runs is the lab's failure (3), not the reader's bad input (2).
+    from types import SimpleNamespace
+
+    from outage.lab import cli as lab_cli
+
+    monkeypatch.setattr(lab_cli, "_check_tools", lambda tool_path: None)
+    monkeypatch.setattr(lab_cli, "_stop_on_sigterm", lambda: None)
+
+    def broken():
+        raise ValueError("an answer the lab could not read")
+
+    status = lab_cli._run(SimpleNamespace(tool_path=None, json=False), broken, str, bool)
+    assert status == 3
+    assert capsys.readouterr().err == (
+        "error: the lab failed: ValueError: an answer the lab could not read\n")

@@ -131,9 +131,10 @@ def _run(args, experiment, account, verdict) -> int:
         return _fail(str(error))
     except (ServerError, MissingTool, OSError) as error:
         return _fail(str(error))
-    except (CliError, ValueError):
+    except CliError:
         raise  # bad input: the main CLI prints it and exits 2
-    except Exception as error:  # a client without answers, a refused UPDATE, ...
+    except Exception as error:  # a client without answers, a refused UPDATE, ... (the
+        # parameters were checked before: a ValueError here is the lab's, not bad input)
         return _fail(f"the lab failed: {type(error).__name__}: {error}")
     text = json.dumps(result) if args.json else account(result)
     try:
