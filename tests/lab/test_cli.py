@@ -165,6 +165,10 @@ def test_a_named_script_leaves_no_process_behind(tmp_path, lab, kind):
     (["--scale", "-1"], "error: --scale must be from 1 to 100"),
     (["--scale", "0.5"], "error: --scale must be from 1 to 100"),
     (["--scale", "x"], "error: argument --scale: invalid float value: 'x'"),
+    (["--scale", "1"], "error: --scale 1 needs --neg-ttl: the default negative TTLs "
+                       "(300,600,900 s) are not whole numbers from 1 to 30 lab seconds at that "
+                       "scale; give TTLs that are, such as 1 to 30 s in multiples of 1 s"),
+    (["--scale", "2.5"], "error: --scale 2.5 needs --neg-ttl"),
     (["--resolvers", "17"], "error: --resolvers must be from 1 to 16 (each is an Unbound "
                             "process), got 17"),
     (["--resolvers", "0"], "error: --resolvers must be from 1 to 16"),
@@ -260,8 +264,9 @@ def test_interrupted_lab_stops_everything_it_started(lab, sig):
             proc.communicate()
     assert proc.returncode == 128 + sig
     # One line, no traceback, even though the signal lands in the middle of the run.
-    assert stderr.splitlines() == [("interrupted" if sig == signal.SIGINT else "terminated")
-                                   + "; every server the lab started is stopped"]
+    assert stderr.splitlines() == [
+        ("error: interrupted" if sig == signal.SIGINT else "error: stopped by SIGTERM")
+        + "; every server the lab started is stopped"]
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and lab.processes():
         time.sleep(0.05)

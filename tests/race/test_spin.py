@@ -161,7 +161,9 @@ def test_readable_report(spin_tools, capsys):
     (["--plans", "inf"], "--plans must be at most 8: SPIN stores every state"),
     (["--endpoints", "x"], "--endpoints must be a whole number, got 'x'"),
     (["--endpoints", "nan"], "--endpoints must be a whole number, got 'nan'"),
-    (["--plans", "3", "--keep", "3"], "--keep (3) must be smaller than --plans (3)"),
+    (["--plans", "3", "--keep", "3"], "--keep must be at most 2: KEEP must be smaller than "
+                                      "--plans (3)"),
+    (["--keep=inf"], "--keep must be at most 4: KEEP must be smaller than --plans (5)"),
     (["--fix", "bogus"], "unknown fix 'bogus'"),
     (["--write-deleted", "keep"], "--write-deleted must be rebuild or empty, got 'keep'"),
     (["--check-against", "mine"], "--check-against must be own or applied, got 'mine'"),
@@ -261,3 +263,32 @@ def test_missing_spin_fails_in_ci_and_skips_elsewhere(monkeypatch):
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception):
         require_spin()
+
+
+def test_a_run_removes_the_directory_a_killed_run_left_and_keeps_a_live_ones(
+        spin_tools, monkeypatch, tmp_path):
+    from outage.lab import workdirs
+    from outage.race.spin import WORKDIR_PREFIX
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    # A run killed with SIGKILL cannot remove its directory: its owner (a pid with another
+    # start time, as after the process is gone) no longer exists.
+    dead = tmp_path / f"{WORKDIR_PREFIX}{os.getpid()}-1-abc123"
+    dead.mkdir()
+    (dead / "pan.c").write_text("left behind")
+    # One of a run still going (this process) stays.
+    live = tmp_path / f"{WORKDIR_PREFIX}{workdirs.owner_tag()}-def456"
+    live.mkdir()
+    result = cross_check(Params(enactors=1, plans=2, endpoints=1, keep=1))
+    assert result["agree"] is True
+    assert sorted(p.name for p in tmp_path.iterdir()) == [live.name]
+
+
+def test_the_compiler_s_temporary_files_go_into_the_work_directory(spin_tools, tmp_path):
+    from outage.race.spin import _run
+
+    with open(tmp_path / "env.log", "wb") as log:
+        code = _run([sys.executable, "-c", "import os, tempfile; print(tempfile.gettempdir())"],
+                    str(tmp_path), time.monotonic() + 30, log)
+    assert code == 0
+    assert (tmp_path / "env.log").read_text().strip() == str(tmp_path)

@@ -121,11 +121,11 @@ def _run(args, experiment, account, verdict) -> int:
         _check_tools(args.tool_path)
         result = experiment()
     except KeyboardInterrupt:
-        print("interrupted; every server the lab started is stopped", file=sys.stderr)
+        print("error: interrupted; every server the lab started is stopped", file=sys.stderr)
         return 128 + signal.SIGINT
     except SystemExit as exit_:
         if exit_.code == 128 + signal.SIGTERM:
-            print("terminated; every server the lab started is stopped", file=sys.stderr)
+            print("error: stopped by SIGTERM; every server the lab started is stopped", file=sys.stderr)
         raise
     except EnvironmentFailure as error:
         return _fail(str(error))

@@ -97,7 +97,7 @@ FETCH_LEAD_S = 0.3
 SCALE_RANGE = (1.0, 100.0)
 SCALE_WHY = ("below 1 the lab would run slower than real time; above 100 a client's 1 s "
              "retry becomes shorter than 10 ms, finer than a busy machine schedules the "
-             "lab's threads and named's 4 ms log clock can show")
+             "lab's threads")
 MAX_SETTINGS = 5
 SETTINGS_WHY = ("each adds a zone and a client per cache; 5 keeps a run near a minute and "
                 "its threads under 100")
@@ -197,6 +197,14 @@ def settings_from(scale: float | None, neg_ttls: str | None, resolvers: int | No
         except argparse.ArgumentTypeError:
             raise ValueError(f"--neg-ttl must be whole seconds separated by commas, "
                              f"got {neg_ttls!r}") from None
+    if neg_ttls is None and scale is not None and SCALE_RANGE[0] <= scale <= SCALE_RANGE[1]:
+        low, high = LAB_TTL_RANGE
+        if any(not low <= ttl / scale <= high or ttl % scale for ttl in ttls):
+            raise ValueError(f"--scale {scale:g} needs --neg-ttl: the default negative TTLs "
+                             f"({','.join(map(str, ttls))} s) are not whole numbers from {low} "
+                             f"to {high} lab seconds at that scale; give TTLs that are, such as "
+                             f"{low * scale:g} to {high * scale:g} s in "
+                             f"multiples of {scale:g} s")
     return TailSettings(scale=defaults.scale if scale is None else scale, neg_ttls_real_s=ttls,
                         resolvers=defaults.resolvers if resolvers is None else resolvers)
 

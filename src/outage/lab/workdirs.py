@@ -44,23 +44,24 @@ def owner_tag(pid: int | None = None) -> str:
     return f"{pid}-{_start_time(pid) or 0}"
 
 
-def is_stale(path: Path) -> bool:
-    """True when ``path`` is a lab directory whose owner process is gone (or was replaced
-    by another process with the same pid)."""
-    parts = path.name[len(PREFIX):].split("-")
-    if not path.name.startswith(PREFIX) or len(parts) < 3 or not parts[0].isdigit():
+def is_stale(path: Path, prefix: str = PREFIX) -> bool:
+    """True when ``path`` is a lab directory (or another named ``<prefix><pid>-<start>-...``,
+    such as ``race spin``'s) whose owner process is gone (or was replaced by another process
+    with the same pid)."""
+    parts = path.name[len(prefix):].split("-")
+    if not path.name.startswith(prefix) or len(parts) < 3 or not parts[0].isdigit():
         return False
     return _start_time(int(parts[0])) != parts[1]
 
 
-def remove_stale(root: Path | None = None) -> list[Path]:
-    """Remove the lab directories under ``root`` (default: the temporary directory) whose
-    owner process is gone; return the ones removed. Directories of running labs stay;
-    one this user may not remove is left alone."""
+def remove_stale(root: Path | None = None, prefix: str = PREFIX) -> list[Path]:
+    """Remove the lab directories (or others named with ``prefix``) under ``root`` (default:
+    the temporary directory) whose owner process is gone; return the ones removed.
+    Directories of running labs stay; one this user may not remove is left alone."""
     root = Path(tempfile.gettempdir()) if root is None else root
     removed = []
-    for path in sorted(root.glob(PREFIX + "*")):
-        if path.is_dir() and not path.is_symlink() and is_stale(path):
+    for path in sorted(root.glob(prefix + "*")):
+        if path.is_dir() and not path.is_symlink() and is_stale(path, prefix):
             shutil.rmtree(path, ignore_errors=True)
             if not path.exists():
                 removed.append(path)

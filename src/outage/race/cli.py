@@ -39,6 +39,8 @@ CHECK_BOUNDS: dict[str, tuple[int, str]] = {
                                      "493,658 states), so 10 million take up to about 2 GiB of "
                                      "memory and 30 seconds to 4 minutes"),
 }
+KEEP_WHY = ("KEEP must be smaller than --plans ({plans}): otherwise clean-up can never "
+            "delete a plan")
 MAX_SECONDS_BOUND = (3600.0, "the largest state budget, 10,000,000 states, is explored in "
                              "about 4 minutes at 45,000 states/s (one state at a time); an hour "
                              "leaves room for a machine ten times slower")
@@ -174,14 +176,15 @@ def register(subparsers) -> None:
             top += f", at least WRITE_S / {SIM_MAX_RETRIES:,}"
         if flag[2:] in SIM_LOWER_BOUNDS:
             top += f", at least {SIM_LOWER_BOUNDS[flag[2:]][0]:g}"
-        m.add_argument(flag, default=str(getattr(sim, name)), metavar="X",
+        m.add_argument(flag, default=None, metavar="X",
                        help=f"{unit} (default: {getattr(sim, name)}{top})")
     for name in ("enactors", "endpoints", "keep"):
         m.add_argument(f"--{name}", default=str(getattr(sim, name)), metavar="N",
                        help=f"default: {getattr(sim, name)}; at most {SIM_BOUNDS[name][0]:,}")
     m.add_argument("--fix", default="none", help="as for check (default: none)")
     m.add_argument("--sweep", action="store_true",
-                   help="run the tail index × cadence grid instead of one point")
+                   help="run the tail index × cadence grid instead of one point (so "
+                        "--tail-index and --cadence-s cannot be given with it)")
     m.add_argument("--json", action="store_true", help="print one JSON object")
     m.set_defaults(func=_simulate)
     from outage.race import spin  # the SPIN cross-check; its parser and handler live there
@@ -249,11 +252,8 @@ def _at_most(name: str, value: int | float, bounds: dict[str, tuple[float, str]]
 def _params(args, fixes: frozenset[str] = frozenset()) -> Params:
     values = {name: _int(args, name, 1, CHECK_BOUNDS)
               for name in ("enactors", "plans", "endpoints")}
-    values["keep"] = _int(args, "keep", 0, {"keep": (CHECK_BOUNDS["plans"][0] - 1,
-                                                     "KEEP must be smaller than --plans")})
-    if values["keep"] >= values["plans"]:
-        raise CliError(f"--keep ({values['keep']}) must be smaller than --plans "
-                       f"({values['plans']}): otherwise clean-up can never delete a plan")
+    plans = values["plans"]
+    values["keep"] = _int(args, "keep", 0, {"keep": (plans - 1, KEEP_WHY.format(plans=plans))})
     return Params(**values, fixes=fixes, lock=args.lock, write_deleted=args.write_deleted,
                   check_against=args.check_against)
 
@@ -288,7 +288,7 @@ def _check(args) -> int:
     try:
         fixes = parse_fixes(args.fix)
     except ValueError as error:
-        raise CliError(str(error)) from None
+        raise CliError(f"--fix: {error}") from None
     p = _params(args, fixes)
     result = check(p, max_states=_max_states(args), symmetry=not args.no_symmetry,
                    max_seconds=_max_seconds(args), stop_at_first=args.stop_at_first)
@@ -328,21 +328,30 @@ def _simulate(args) -> int:
     try:
         fixes = parse_fixes(args.fix)
     except ValueError as error:
-        raise CliError(str(error)) from None
+        raise CliError(f"--fix: {error}") from None
     days, seed = _int(args, "days", 1, SIM_BOUNDS), _int(args, "seed", 0, SIM_BOUNDS)
     counts = {name: _int(args, name, 0 if name == "keep" else 1, SIM_BOUNDS)
               for name in ("enactors", "endpoints", "keep")}
-    timing = {name: _float(args, name)
+    if args.sweep:
+        given = [f"--{name.replace('_', '-')}" for name in ("tail_index", "cadence_s")
+                 if getattr(args, name) is not None]
+        if given:
+            raise CliError(f"{' and '.join(given)} cannot be given with --sweep: the sweep runs "
+                           f"its own grid (tail indices {', '.join(map(str, TAIL_INDICES))}; "
+                           f"cadences {', '.join(f'{c:g}' for c in CADENCES_S)} s)")
+    defaults = SimParams()
+    timing = {name: (getattr(defaults, name) if getattr(args, name) is None
+                     else _float(args, name))
               for name in ("cadence_s", "tail_index", "write_s", "backoff_s", "horizon_s")}
     for name, value in timing.items():
         flag = name.replace("_", "-")
+        if flag in SIM_LOWER_BOUNDS and not value >= SIM_LOWER_BOUNDS[flag][0]:  # also NaN
+            low, why = SIM_LOWER_BOUNDS[flag]
+            raise CliError(f"--{flag} must be at least {low:g}: {why}; got {getattr(args, name)}")
         if not value > 0:  # also NaN
             raise CliError(f"--{flag} must be more than 0, got {getattr(args, name)}")
         if flag in SIM_BOUNDS:
             _at_most(flag, value, SIM_BOUNDS)
-        if flag in SIM_LOWER_BOUNDS and value < SIM_LOWER_BOUNDS[flag][0]:
-            low, why = SIM_LOWER_BOUNDS[flag]
-            raise CliError(f"--{flag} must be at least {low:g}: {why}; got {getattr(args, name)}")
     horizon, cadence = timing["horizon_s"], timing["cadence_s"]
     if cadence > horizon:
         raise CliError(f"--cadence-s must be at most --horizon-s ({_number(horizon)}): a span "

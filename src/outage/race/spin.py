@@ -76,6 +76,7 @@ MAX_ENDPOINTS = 4
 DEFAULT_MAX_SECONDS = 600
 MAX_MAX_SECONDS = 3600
 MEMORY_LIMIT_MB = 2048  # pan's -DMEMLIM: beyond it the search stops and says so
+WORKDIR_PREFIX = "outage-spin-"  # then <pid>-<start>- of the run that owns it
 SIZE_WHY = ("SPIN stores every state without symmetry reduction: 3 Enactors × 6 plans × 3 "
             f"endpoints with a fix already take 1.99 GB of its {MEMORY_LIMIT_MB:,} MB limit, "
             "so larger sizes end incomplete")
@@ -282,9 +283,11 @@ def _die_with_parent() -> None:
 def _run(argv: list[str], cwd: str, deadline: float, stdout) -> int | None:
     """Run ``argv`` in its own process group; None if the deadline passed (then it is killed).
     Any exception, KeyboardInterrupt included, kills the group before propagating."""
+    # TMPDIR: gcc's own temporary files go into the work directory, which is removed even
+    # when gcc is killed before it could remove them.
     proc = subprocess.Popen(argv, cwd=cwd, stdout=stdout, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, start_new_session=True,
-                            preexec_fn=_die_with_parent)
+                            preexec_fn=_die_with_parent, env={**os.environ, "TMPDIR": cwd})
     try:
         return proc.wait(timeout=max(deadline - time.monotonic(), 0.001))
     except subprocess.TimeoutExpired:
@@ -313,7 +316,12 @@ def run_spin(p: Params, max_seconds: float = DEFAULT_MAX_SECONDS) -> SpinRun:
     # and a clean-up per plan it can take (twice over for "applied", whose check can
     # accept a plan again); generous so that a too-small bound cannot cut the search.
     depth = 10 * (p.plans + 1) * (p.enactors + 1) * (2 * p.endpoints + 3) + 1000
-    workdir = tempfile.mkdtemp(prefix="outage-spin-")
+    # Marked with this process, so that a run killed outright (SIGKILL), which cannot remove
+    # its directory, has it removed by the next one.
+    from outage.lab import workdirs  # here: `race check` must not load the lab
+
+    workdirs.remove_stale(prefix=WORKDIR_PREFIX)
+    workdir = tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{workdirs.owner_tag()}-")
     try:
         with open(os.path.join(workdir, "race.pml"), "w", encoding="utf-8") as f:
             f.write(promela(p))
@@ -521,10 +529,9 @@ def params_from_args(args) -> Params:
     enactors = bounded_whole(args.enactors, "--enactors", 1, MAX_ENACTORS, SIZE_WHY)
     plans = bounded_whole(args.plans, "--plans", 1, MAX_PLANS, SIZE_WHY)
     endpoints = bounded_whole(args.endpoints, "--endpoints", 1, MAX_ENDPOINTS, SIZE_WHY)
-    keep = bounded_whole(args.keep, "--keep", 0, MAX_PLANS - 1, "KEEP must be smaller than --plans")
-    if keep >= plans:
-        raise CliError(f"--keep ({keep}) must be smaller than --plans ({plans}): otherwise "
-                       "clean-up can never delete a plan")
+    keep = bounded_whole(args.keep, "--keep", 0, plans - 1,
+                         f"KEEP must be smaller than --plans ({plans}): otherwise clean-up can "
+                         "never delete a plan")
     try:
         fixes = parse_fixes(args.fix)
     except ValueError as error:
