@@ -176,6 +176,8 @@ def test_a_named_script_leaves_no_process_behind(tmp_path, lab, kind):
                               "process), got 1e+30"),
     (["--resolvers", "-1"], "error: --resolvers must be from 1 to 16"),
     (["--resolvers", "2.5"], "error: argument --resolvers: not a whole number: '2.5'"),
+    (["--tool-path", ""], "error: argument --tool-path: names no directory: ''"),
+    (["--tool-path", "::"], "error: argument --tool-path: names no directory: '::'"),
 ])
 def test_bad_tail_parameters_are_one_line_naming_the_bound_and_why(args, message):
     done = _lab("tail", *args, timeout=30)

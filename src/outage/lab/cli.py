@@ -70,9 +70,16 @@ def register(subparsers) -> None:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
-    parser.add_argument("--tool-path", default=None, metavar="DIRS",
+    parser.add_argument("--tool-path", default=None, metavar="DIRS", type=_directories,
                         help="colon-separated directories to find named and unbound in "
                              "(default: PATH, then /usr/sbin, /usr/local/sbin, /sbin)")
+
+
+def _directories(text: str) -> str:
+    """``--tool-path``: at least one directory (an argparse type)."""
+    if not any(part.strip() for part in text.split(os.pathsep)):
+        raise argparse.ArgumentTypeError(f"names no directory: {text!r}")
+    return text
 
 
 def _check_tools(tool_path: str | None) -> None:
