@@ -292,3 +292,32 @@ def test_the_compiler_s_temporary_files_go_into_the_work_directory(spin_tools, t
                     str(tmp_path), time.monotonic() + 30, log)
     assert code == 0
     assert (tmp_path / "env.log").read_text().strip() == str(tmp_path)
+
+
+def test_sigterm_while_a_tool_is_being_started_still_kills_it(monkeypatch, tmp_path):
+    # The signal lands inside subprocess.Popen, after the fork: without deferring it, the
+    # exception would leave Popen before `proc` is known and the tool would keep running.
+    from outage.cli import Terminated
+    from outage.race import spin
+
+    started = []
+    real_popen = subprocess.Popen
+
+    def popen_then_sigterm(*args, **kwargs):
+        proc = real_popen(*args, **kwargs)
+        started.append(proc)
+        signal.raise_signal(signal.SIGTERM)  # as if it arrived before Popen returned
+        return proc
+
+    def raise_terminated(signum, frame):
+        raise Terminated
+
+    monkeypatch.setattr(spin.subprocess, "Popen", popen_then_sigterm)
+    previous = signal.signal(signal.SIGTERM, raise_terminated)
+    try:
+        with open(tmp_path / "log", "wb") as log, pytest.raises(Terminated):
+            spin._run(["sleep", "30"], str(tmp_path), time.monotonic() + 60, log)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    (proc,) = started
+    assert proc.returncode == -signal.SIGKILL  # killed and reaped before _run returned

@@ -39,6 +39,7 @@ compile (about a second), then a search linear in SPIN's state count.
 """
 
 import argparse
+import contextlib
 import ctypes
 import json
 import os
@@ -48,6 +49,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -282,23 +284,52 @@ def _die_with_parent() -> None:
 
 def _run(argv: list[str], cwd: str, deadline: float, stdout) -> int | None:
     """Run ``argv`` in its own process group; None if the deadline passed (then it is killed).
-    Any exception, KeyboardInterrupt included, kills the group before propagating."""
-    # TMPDIR: gcc's own temporary files go into the work directory, which is removed even
-    # when gcc is killed before it could remove them.
-    proc = subprocess.Popen(argv, cwd=cwd, stdout=stdout, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, start_new_session=True,
-                            preexec_fn=_die_with_parent, env={**os.environ, "TMPDIR": cwd})
+    Any exception, KeyboardInterrupt included, kills the group before propagating; Ctrl-C or
+    SIGTERM arriving while the process is being started takes effect once it has started,
+    so that it is killed too."""
+    proc = None
     try:
+        # TMPDIR: gcc's own temporary files go into the work directory, which is removed
+        # even when gcc is killed before it could remove them.
+        with _signals_deferred():
+            proc = subprocess.Popen(argv, cwd=cwd, stdout=stdout, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, start_new_session=True,
+                                    preexec_fn=_die_with_parent,
+                                    env={**os.environ, "TMPDIR": cwd})
         return proc.wait(timeout=max(deadline - time.monotonic(), 0.001))
     except subprocess.TimeoutExpired:
         return None
     finally:
-        if proc.poll() is None:
+        if proc is not None and proc.poll() is None:
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
             proc.wait()
+
+
+@contextlib.contextmanager
+def _signals_deferred():
+    """Hold Ctrl-C and SIGTERM while the block runs, then act on them as their handlers
+    would have (raising KeyboardInterrupt or Terminated). Only the main thread handles
+    signals; elsewhere the block just runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, frame: caught.append(signum))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for sig in caught:
+            handler = previous[sig]
+            if callable(handler):
+                handler(sig, None)
+            elif handler == signal.SIG_DFL:
+                raise KeyboardInterrupt if sig == signal.SIGINT else Terminated
 
 
 def run_spin(p: Params, max_seconds: float = DEFAULT_MAX_SECONDS) -> SpinRun:
