@@ -45,6 +45,7 @@ import dns.tsig
 import dns.update
 
 from outage.lab import config, workdirs
+from outage.signals import HeldSignals
 from outage.lab.config import (MissingTool, Record, TsigKey, Zone, zone_file, check_loopback,
                                free_port, render_named_conf, render_unbound_conf, render_zone)
 
@@ -150,40 +151,6 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-class _HeldSignals:
-    """Ctrl-C and SIGTERM, caught and kept while a child starts, then acted on as usual.
-
-    Python runs signal handlers in the main thread only, so elsewhere there is nothing to hold.
-    """
-
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-    def __enter__(self) -> _HeldSignals:
-        self.caught: list[tuple[int, object]] = []
-        self.previous = {}
-        if threading.current_thread() is threading.main_thread():
-            for signum in self.SIGNALS:
-                if signal.getsignal(signum) is not None:  # None: installed outside Python
-                    self.previous[signum] = signal.signal(signum, self._catch)
-        return self
-
-    def _catch(self, signum, frame) -> None:
-        self.caught.append((signum, frame))
-
-    def __exit__(self, *exc) -> None:
-        for signum, handler in self.previous.items():
-            signal.signal(signum, handler)
-
-    def deliver(self) -> None:
-        """Do what each caught signal would have done (raise, or end the process)."""
-        for signum, frame in self.caught:
-            handler = self.previous[signum]
-            if handler is signal.SIG_DFL:
-                signal.raise_signal(signum)
-            elif callable(handler):
-                handler(signum, frame)
-
-
 def spawn(argv: Sequence[str], **kwargs) -> subprocess.Popen:
     """Start ``argv`` in its own process group, to die with the lab process on Linux.
 
@@ -193,7 +160,7 @@ def spawn(argv: Sequence[str], **kwargs) -> subprocess.Popen:
     SIGTERM wait until the child has started, which is then stopped before they take effect.
     """
     parent = os.getpid()
-    with _HeldSignals() as held:
+    with HeldSignals() as held:
         proc = subprocess.Popen(list(argv), start_new_session=True,
                                 preexec_fn=lambda: _die_with(parent), **kwargs)
     try:

@@ -39,7 +39,6 @@ compile (about a second), then a search linear in SPIN's state count.
 """
 
 import argparse
-import contextlib
 import ctypes
 import json
 import os
@@ -49,7 +48,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,6 +67,7 @@ from outage.race.model import (
     properties,
 )
 from outage.race.report import DEFAULT_MAX_STATES, check
+from outage.signals import HeldSignals
 
 # Upper bounds of the cross-check's sizes. SPIN has no symmetry reduction here, so its state
 # count grows about n! times faster in the number of Enactors than the checker's.
@@ -291,11 +290,12 @@ def _run(argv: list[str], cwd: str, deadline: float, stdout) -> int | None:
     try:
         # TMPDIR: gcc's own temporary files go into the work directory, which is removed
         # even when gcc is killed before it could remove them.
-        with _signals_deferred():
+        with HeldSignals() as held:
             proc = subprocess.Popen(argv, cwd=cwd, stdout=stdout, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL, start_new_session=True,
                                     preexec_fn=_die_with_parent,
                                     env={**os.environ, "TMPDIR": cwd})
+        held.deliver()
         return proc.wait(timeout=max(deadline - time.monotonic(), 0.001))
     except subprocess.TimeoutExpired:
         return None
@@ -306,30 +306,6 @@ def _run(argv: list[str], cwd: str, deadline: float, stdout) -> int | None:
             except ProcessLookupError:
                 pass
             proc.wait()
-
-
-@contextlib.contextmanager
-def _signals_deferred():
-    """Hold Ctrl-C and SIGTERM while the block runs, then act on them as their handlers
-    would have (raising KeyboardInterrupt or Terminated). Only the main thread handles
-    signals; elsewhere the block just runs."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    previous = {sig: signal.signal(sig, lambda signum, frame: caught.append(signum))
-                for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        for sig in caught:
-            handler = previous[sig]
-            if callable(handler):
-                handler(sig, None)
-            elif handler == signal.SIG_DFL:
-                raise KeyboardInterrupt if sig == signal.SIGINT else Terminated
 
 
 def run_spin(p: Params, max_seconds: float = DEFAULT_MAX_SECONDS) -> SpinRun:
