@@ -1,5 +1,6 @@
 """The `cascade` subcommand: JSON shape, readable report, and one-line errors."""
 
+import functools
 import json
 import re
 
@@ -45,17 +46,10 @@ def test_readable_report(capsys):
     assert "fitted" in out and "input" in out and "predicted" in out
 
 
-def refused(capsys, *argv: str) -> str:
-    """Run `cascade run` with bad arguments: exit 2 and exactly one line on stderr."""
-    try:
-        status = main(["cascade", "run", *argv])
-    except SystemExit as stop:  # refused by the argument parser, also in one line
-        status = stop.code
-    assert status == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: ") and err.count("\n") == 1, err
-    assert "Traceback" not in err
-    return err
+@pytest.fixture
+def refused(refused_in_one_line):
+    """`cascade run` with bad arguments: exit 2 and exactly one line on stderr."""
+    return functools.partial(refused_in_one_line, "cascade", "run")
 
 
 @pytest.mark.parametrize("argv, says", [
@@ -66,9 +60,9 @@ def refused(capsys, *argv: str) -> str:
     (["--fleet", "1500"], "load per host"), (["--fleet", "2.5"], "whole number"),
     (["--model", "des", "--fleet", "1000000"], "walks every droplet"),
 ])
-def test_bad_parameters_give_one_line_and_status_2(capsys, argv, says):
+def test_bad_parameters_give_one_line_and_status_2(refused, argv, says):
     """Each refusal is one line that names the bound and why, before any model runs."""
-    err = refused(capsys, *argv)
+    err = refused(*argv)
     assert re.search(says, err), err
 
 
@@ -107,17 +101,17 @@ BAD_VALUES = [
 
 
 @pytest.mark.parametrize("flag, value, says", BAD_VALUES)
-def test_every_bad_value_names_its_flag(capsys, flag, value, says):
-    err = refused(capsys, *([flag + value] if value.startswith("=") else [flag, value]))
+def test_every_bad_value_names_its_flag(refused, flag, value, says):
+    err = refused(*([flag + value] if value.startswith("=") else [flag, value]))
     assert says in err, err
     if "at most" in says:  # the bound comes with its reason
         assert {"--fleet": "per simulated hour", "--hours": "AWS's last milestone",
                 "--seed": "32-bit range"}[flag] in err, err
 
 
-def test_too_big_des_fleet_names_the_des_bound(capsys):
+def test_too_big_des_fleet_names_the_des_bound(refused):
     for value in ("1e30", "99999999999", "101000"):
-        err = refused(capsys, "--model", "des", "--fleet", value)
+        err = refused("--model", "des", "--fleet", value)
         assert "--fleet must be at most 100,000 droplets with --model des" in err, err
 
 

@@ -1,5 +1,6 @@
 """`python -m outage dns recovery`: JSON shape, flags, and one-line errors."""
 
+import functools
 import json
 import re
 
@@ -54,17 +55,10 @@ def test_readable_report_without_json(capsys):
     assert "2:25 AM PDT" in out and "all clients back" in out
 
 
-def _refused(capsys, *args) -> str:
-    """Run `dns recovery` with bad arguments: exit 2 and exactly one line on stderr."""
-    try:
-        status = main(["dns", "recovery", *args])
-    except SystemExit as stop:  # refused by the argument parser, also in one line
-        status = stop.code
-    assert status == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: ") and err.count("\n") == 1, err
-    assert "Traceback" not in err
-    return err
+@pytest.fixture
+def refused(refused_in_one_line):
+    """`dns recovery` with bad arguments: exit 2 and exactly one line on stderr."""
+    return functools.partial(refused_in_one_line, "dns", "recovery")
 
 
 @pytest.mark.parametrize("args, says", [
@@ -77,9 +71,9 @@ def _refused(capsys, *args) -> str:
     (["--soa-ttl", "0.001"], "--resolvers 40 each re-asking the authority every 0.001 s"),
     (["--record-ttl", "0.001", "--last-known-good"], "--record-ttl, with --last-known-good"),
 ])
-def test_bad_values_give_one_line_error_and_status_2(capsys, args, says):
+def test_bad_values_give_one_line_error_and_status_2(refused, args, says):
     """Each refusal names the bound and why, before anything is simulated."""
-    err = _refused(capsys, *args)
+    err = refused(*args)
     assert says in err, err
 
 
@@ -96,9 +90,9 @@ TTL_FLAGS = {
 
 @pytest.mark.parametrize("flag", TTL_FLAGS)
 @pytest.mark.parametrize("value", ["1e30", "1e6", "inf", "604800.5"])
-def test_too_big_ttls_name_the_flag_and_the_bound(capsys, flag, value):
+def test_too_big_ttls_name_the_flag_and_the_bound(refused, flag, value):
     """Once a ZeroDivisionError traceback (--record-ttl 500000, --client-ttl 1e6) or accepted."""
-    err = _refused(capsys, flag, value)
+    err = refused(flag, value)
     assert f"error: {flag} must be at most {TTL_FLAGS[flag][1]}: " in err, err
     shown = {"1e30": "1e+30", "1e6": "1,000,000", "inf": "inf", "604800.5": "604800.5"}[value]
     assert err.rstrip().endswith(f"got {shown}"), err
@@ -108,8 +102,8 @@ def test_too_big_ttls_name_the_flag_and_the_bound(capsys, flag, value):
     ("--record-ttl", "load ratio is undefined"), ("--client-ttl", "first lookups"),
     ("--soa-ttl", "changes nothing"), ("--soa-minimum", "changes nothing"),
     ("--resolver-max-negative-ttl", "BIND"), ("--client-negative-ttl", "BIND")])
-def test_ttl_bounds_say_why(capsys, flag, why):
-    assert why in _refused(capsys, flag, "1e30")
+def test_ttl_bounds_say_why(refused, flag, why):
+    assert why in refused(flag, "1e30")
 
 
 BAD_TTLS = [
@@ -125,10 +119,10 @@ BAD_TTLS = [
 
 
 @pytest.mark.parametrize("flag, value, says", BAD_TTLS)
-def test_bad_ttls_name_the_flag(capsys, flag, value, says):
+def test_bad_ttls_name_the_flag(refused, flag, value, says):
     """Once "TTLs must be finite numbers of seconds" or "record_ttl_s must be > 0"."""
     args = [flag + value] if value.startswith("=") else [flag, value]
-    assert says in _refused(capsys, *args)
+    assert says in refused(*args)
 
 
 def _parsed(*args):
@@ -178,9 +172,9 @@ def test_a_normal_baseline_without_queries_gives_no_ratio_not_a_traceback(capsys
     ("-3", "--seed must be at least 0"), ("=-inf", "--seed must be at least 0"),
     ("nan", "argument --seed: not a whole number"), ("2.5", "argument --seed: not a whole number"),
     ("", "argument --seed: not a number"), ("abc", "argument --seed: not a number")])
-def test_bad_seeds_name_the_flag(capsys, value, says):
+def test_bad_seeds_name_the_flag(refused, value, says):
     args = ["--seed" + value] if value.startswith("=") else ["--seed", value]
-    err = _refused(capsys, *args)
+    err = refused(*args)
     assert says in err, err
     if "at most" in says:
         assert "32-bit range" in err
@@ -200,9 +194,9 @@ def test_seed_at_its_bound_and_in_exponent_form_is_accepted():
     ("0", "{flag} must be between 1 and "), ("-1", "{flag} must be between 1 and "),
     ("=-inf", "{flag} must be between 1 and "), ("nan", "argument {flag}: not a whole number"),
     ("", "argument {flag}: not a number"), ("abc", "argument {flag}: not a number")])
-def test_bad_counts_name_the_flag_and_the_bound(capsys, flag, value, says):
+def test_bad_counts_name_the_flag_and_the_bound(refused, flag, value, says):
     args = [flag + value] if value.startswith("=") else [flag, value]
-    err = _refused(capsys, *args)
+    err = refused(*args)
     assert says.format(flag=flag) in err, err
     if "between" in says:
         assert ("10,000 clients take" if flag == "--clients" else "without clients does nothing") in err
