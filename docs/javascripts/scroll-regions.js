@@ -13,6 +13,14 @@
       region.setAttribute("role", "region");
       region.setAttribute("aria-label", "Table (scrolls sideways)");
     });
+    // Code blocks written in a notebook's Markdown cells scroll inside themselves too.
+    document.querySelectorAll(".jupyter-wrapper .jp-RenderedMarkdown .highlight pre")
+      .forEach(function (region) {
+        if (region.hasAttribute("tabindex")) return;
+        region.setAttribute("tabindex", "0");
+        region.setAttribute("role", "region");
+        region.setAttribute("aria-label", "Code (scrolls sideways)");
+      });
   }
 
   if (typeof document$ !== "undefined") {

@@ -23,7 +23,10 @@ LAYOUT = """() => {
       return {id: div.id, width: box.width, right: box.right,
               plot: drag ? drag.getBoundingClientRect().width : null};
     });
-  return {scrollWidth: document.documentElement.scrollWidth, viewport: window.innerWidth, figures};
+  // The root element's client width, not window.innerWidth: on a phone the browser widens
+  // its layout viewport to whatever sticks out, so innerWidth would grow with the fault.
+  return {scrollWidth: document.documentElement.scrollWidth,
+          viewport: document.documentElement.clientWidth, figures};
 }"""
 
 
